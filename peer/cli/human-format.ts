@@ -1,0 +1,92 @@
+/**
+ * How events and command results look to a person in a terminal. Every
+ * string that came from a remote peer goes through the escapers.
+ */
+import type { PeerEvent } from '../events.js';
+import type { PeerView } from '../peer.js';
+import type { HistoryEntry } from '../store/history-store.js';
+import { escapeForTerminal, escapeInline } from './escape.js';
+
+export interface Palette {
+  dim(text: string): string;
+  bold(text: string): string;
+  green(text: string): string;
+  red(text: string): string;
+  yellow(text: string): string;
+  cyan(text: string): string;
+}
+
+const sgr = (code: number) => (text: string) => `\u001b[${code}m${text}\u001b[0m`;
+
+/** ANSI colours for a TTY; plain text otherwise. */
+export function palette(colour: boolean): Palette {
+  if (!colour) {
+    const plain = (text: string) => text;
+    return { dim: plain, bold: plain, green: plain, red: plain, yellow: plain, cyan: plain };
+  }
+  return { dim: sgr(2), bold: sgr(1), green: sgr(32), red: sgr(31), yellow: sgr(33), cyan: sgr(36) };
+}
+
+function clock(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19);
+}
+
+/** One line (or a few) for an event, or undefined for events a person need not see. */
+export function formatEvent(event: PeerEvent, p: Palette): string | undefined {
+  switch (event.type) {
+    case 'ready':
+      return `${p.bold(escapeInline(event.name))} ready, id ${event.id}\n  safety number ${event.fingerprint}\n  type /help for commands`;
+    case 'peer_up':
+      return p.dim(`+ ${escapeInline(event.peerName)} (${event.peerId.slice(0, 8)}) at ${escapeInline(event.host)}:${event.grpcPort}`);
+    case 'peer_down':
+      return p.dim(`- ${escapeInline(event.peerName)} (${event.peerId.slice(0, 8)}) went silent`);
+    case 'session_up':
+    case 'session_down':
+      return undefined;
+    case 'message':
+      return `${p.dim(clock(event.sentAtMs))} ${p.cyan(escapeInline(event.fromName))}: ${escapeForTerminal(event.text)}`;
+    case 'delivered':
+      return p.green(`✓ delivered to ${escapeInline(event.toName)} ${p.dim(event.messageId.slice(0, 8))}`);
+    case 'key_changed':
+      return p.red(
+        p.bold(
+          `WARNING: "${escapeInline(event.peerName)}" came back with a different key (id ${event.oldId.slice(0, 8)} → ${event.newId.slice(0, 8)}).\n` +
+            `  It may be a reinstall, or someone else using the name. Compare safety numbers (/whois) before trusting it.`,
+        ),
+      );
+    case 'error':
+      return p.red(`error: ${escapeInline(event.message)}`);
+  }
+}
+
+/** The /peers table. */
+export function formatPeers(peers: PeerView[], p: Palette): string {
+  if (peers.length === 0) return p.dim('no peers yet');
+  return peers
+    .map((peer) => {
+      const state = peer.sessionUp ? p.green('session') : p.dim(peer.source);
+      return `${escapeInline(peer.name).padEnd(16)} ${peer.id.slice(0, 12)}  ${escapeInline(peer.host)}:${peer.grpcPort}  ${state}  ${p.dim(`${peer.lastSeenAgoMs} ms ago`)}`;
+    })
+    .join('\n');
+}
+
+/** The /history listing. */
+export function formatHistory(entries: HistoryEntry[], selfName: string, p: Palette): string {
+  if (entries.length === 0) return p.dim('no messages yet');
+  return entries
+    .map((e) => {
+      const who = e.direction === 'in' ? p.cyan(escapeInline(e.peerName)) : p.bold(escapeInline(selfName));
+      const mark = e.direction === 'out' ? (e.delivered ? p.green(' ✓') : p.yellow(' …')) : '';
+      return `${p.dim(clock(e.sentAtMs))} ${who}: ${escapeForTerminal(e.text)}${mark}`;
+    })
+    .join('\n');
+}
+
+export const HELP = `commands:
+  /peers                 peers in sight, and which have a session
+  /send NAME|ID TEXT     send a direct message (acknowledged, kept until delivered)
+  /history NAME|ID [N]   the last N messages with a peer (default 20)
+  /whoami                your id and safety number
+  /whois NAME|ID         a peer's id and safety number, to compare out of band
+  /help                  this list
+  /quit                  stop the peer`;

@@ -1,0 +1,15 @@
+/**
+ * What a peer tells the world: the CLI prints these (one JSON line each with
+ * --json), the control API streams them, the lab measures them.
+ */
+export type PeerEvent =
+  | { type: 'ready'; atMs: number; id: string; name: string; fingerprint: string; grpcPort: number; controlPort: number }
+  | { type: 'peer_up' | 'peer_down'; atMs: number; peerId: string; peerName: string; host: string; grpcPort: number }
+  | { type: 'session_up'; atMs: number; peerId: string; peerName: string; handshakeMs: number; initiator: boolean }
+  | { type: 'session_down'; atMs: number; peerId: string; peerName: string; reason: string }
+  | { type: 'message'; atMs: number; messageId: string; fromId: string; fromName: string; text: string; sentAtMs: number }
+  | { type: 'delivered'; atMs: number; messageId: string; toId: string; toName: string }
+  | { type: 'key_changed'; atMs: number; peerName: string; oldId: string; newId: string }
+  | { type: 'error'; atMs: number; code: string; message: string };
+
+export type PeerEventType = PeerEvent['type'];

@@ -1,0 +1,130 @@
+/**
+ * A peer's settings: a partial merged over named defaults, validated once,
+ * with errors that name the field and what is allowed.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { isIPv4 } from 'node:net';
+import { LIMITS, utf8Length } from './limits.js';
+
+export interface PeerOptions {
+  /** Display name, shown to other peers. */
+  name: string;
+  /** Where identity, history, outbox and trust live. */
+  dataDir: string;
+  /** Address the PeerWire gRPC server binds. */
+  host: string;
+  /** PeerWire port; 0 picks a free one. */
+  grpcPort: number;
+  /** Control API bind address and port (0 picks one); the port -1 turns it off. */
+  controlHost: string;
+  controlPort: number;
+  /** Bearer token the control API requires; generated (and written to the data dir) if empty. */
+  controlToken: string;
+  multicast: {
+    enabled: boolean;
+    group: string;
+    port: number;
+    /** Send and join only on this address; undefined = every LAN (non-internal IPv4) interface. */
+    interfaceAddress: string | undefined;
+  };
+  announceIntervalMs: number;
+  expireAfterMs: number;
+  /** Static seeds, `host:port` of another peer's PeerWire server. */
+  seeds: string[];
+  keepaliveMs: number;
+  handshakeTimeoutMs: number;
+  /** Open a session to every peer as soon as it is discovered (the lab's key-exchange runs). */
+  connectOnDiscovery: boolean;
+}
+
+export const DEFAULT_MULTICAST_GROUP = '239.255.77.77';
+export const DEFAULT_MULTICAST_PORT = 47474;
+
+/** The default data dir of a named peer: ~/.peerlab/<name>. */
+export function defaultDataDir(name: string): string {
+  return join(homedir(), '.peerlab', name.replace(/[^A-Za-z0-9._-]/g, '_'));
+}
+
+/** Named defaults; `name` and `dataDir` have none that fits every peer. */
+export function defaultPeerOptions(name: string): PeerOptions {
+  return {
+    name,
+    dataDir: defaultDataDir(name),
+    host: '0.0.0.0',
+    grpcPort: 0,
+    controlHost: '127.0.0.1',
+    controlPort: 0,
+    controlToken: '',
+    multicast: { enabled: true, group: DEFAULT_MULTICAST_GROUP, port: DEFAULT_MULTICAST_PORT, interfaceAddress: undefined },
+    announceIntervalMs: 1000,
+    expireAfterMs: 5000,
+    seeds: [],
+    keepaliveMs: 5000,
+    handshakeTimeoutMs: 5000,
+    connectOnDiscovery: false,
+  };
+}
+
+/** A setting that is out of range; names the field and what is allowed. */
+export class OptionsError extends Error {
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.name = 'OptionsError';
+  }
+}
+
+function checkPort(field: string, port: number, allowZero: boolean): void {
+  if (!Number.isInteger(port) || port < (allowZero ? 0 : 1) || port > 65535) {
+    throw new OptionsError(field, `must be a port number ${allowZero ? '0' : '1'}–65535, got ${port}`);
+  }
+}
+
+/** Parses `host:port` or `[v6]:port`; throws naming the seed when it is not one. */
+export function parseHostPort(text: string, field = '--seed'): { host: string; port: number } {
+  const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
+  if (!match) throw new OptionsError(field, `expected host:port, got "${text}"`);
+  const port = Number(match[2]);
+  checkPort(field, port, false);
+  if (utf8Length(match[1]!) > LIMITS.hostBytes) throw new OptionsError(field, 'host name is too long');
+  return { host: match[1]!, port };
+}
+
+/** Validates merged options; returns them unchanged or throws an OptionsError. */
+export function validatePeerOptions(options: PeerOptions): PeerOptions {
+  const nameBytes = utf8Length(options.name);
+  if (nameBytes === 0 || nameBytes > LIMITS.nameBytes) {
+    throw new OptionsError('--name', `must be 1–${LIMITS.nameBytes} bytes of UTF-8, got ${nameBytes}`);
+  }
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(options.name)) {
+    throw new OptionsError('--name', 'must not contain control characters');
+  }
+  checkPort('--port', options.grpcPort, true);
+  if (options.controlPort !== -1) checkPort('--control-port', options.controlPort, true);
+  const { group, port, interfaceAddress } = options.multicast;
+  if (!isIPv4(group) || Number(group.split('.')[0]) < 224 || Number(group.split('.')[0]) > 239) {
+    throw new OptionsError('--multicast-group', `must be an IPv4 multicast address (224.0.0.0–239.255.255.255), got "${group}"`);
+  }
+  checkPort('--multicast-port', port, false);
+  if (interfaceAddress !== undefined && !isIPv4(interfaceAddress)) {
+    throw new OptionsError('--interface', `must be the IPv4 address of a local interface, got "${interfaceAddress}"`);
+  }
+  if (!(options.announceIntervalMs >= 10)) {
+    throw new OptionsError('--announce-interval', `must be at least 10 ms, got ${options.announceIntervalMs}`);
+  }
+  if (!(options.expireAfterMs >= 2 * options.announceIntervalMs)) {
+    throw new OptionsError(
+      '--expire-after',
+      `must be at least twice the announce interval (${2 * options.announceIntervalMs} ms), got ${options.expireAfterMs}`,
+    );
+  }
+  if (!(options.keepaliveMs >= 100)) throw new OptionsError('--keepalive', `must be at least 100 ms, got ${options.keepaliveMs}`);
+  if (!(options.handshakeTimeoutMs >= 100)) {
+    throw new OptionsError('--handshake-timeout', `must be at least 100 ms, got ${options.handshakeTimeoutMs}`);
+  }
+  for (const seed of options.seeds) parseHostPort(seed);
+  if (options.controlToken !== '' && options.controlToken.length < 16) {
+    throw new OptionsError('--control-token', 'must be at least 16 characters');
+  }
+  return options;
+}

@@ -1,0 +1,300 @@
+/**
+ * A peer: composes identity, discovery, sessions, messaging and the store,
+ * and owns their lifetimes. The CLI, the control API and the lab all drive a
+ * peer through this class and listen to its events.
+ */
+import { EventEmitter } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import type { Item } from '../proto/gen/peerlab/wire/v1/wire.pb.js';
+import { systemClock, type Clock } from './clock.js';
+import type { PeerRecord, PeerTableEvent } from './core/peer-table.js';
+import { Counters } from './counters.js';
+import { DiscoveryRunner } from './discovery-runner.js';
+import type { PeerEvent } from './events.js';
+import { fingerprintOf, isPeerId, loadOrCreateIdentity, type Identity } from './identity/identity.js';
+import { DirectMessenger, SendError } from './messaging/direct-messenger.js';
+import { validatePeerOptions, type PeerOptions } from './options.js';
+import { SessionManager, WIRE_GRPC_OPTIONS } from './session/session-manager.js';
+import type { Session } from './session/session.js';
+import { HistoryStore, type HistoryEntry } from './store/history-store.js';
+import { OutboxStore } from './store/outbox-store.js';
+import { TrustStore } from './store/trust-store.js';
+import { Waker } from './waker.js';
+
+export { SendError };
+
+/** What /peers and the control API's ListPeers show of one peer. */
+export interface PeerView {
+  id: string;
+  name: string;
+  host: string;
+  grpcPort: number;
+  source: string;
+  lastSeenAgoMs: number;
+  sessionUp: boolean;
+  fingerprint: string;
+}
+
+/** Counters, memory and CPU of this process, for the control API and the lab. */
+export interface PeerStats {
+  counters: Record<string, number>;
+  rssBytes: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  externalBytes: number;
+  cpuUserUs: number;
+  cpuSystemUs: number;
+  uptimeMs: number;
+  peersKnown: number;
+  sessionsOpen: number;
+  outboxPending: number;
+}
+
+export const PEERLAB_VERSION = '0.1.0';
+
+export class Peer implements AsyncDisposable {
+  readonly events = new EventEmitter<{ event: [PeerEvent] }>();
+  /** This peer's address as learned from its own multicast announcement. */
+  selfAddress = '';
+  private grpcPortBound = 0;
+  private readonly startedAt: number;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly options: PeerOptions,
+    readonly identity: Identity,
+    readonly counters: Counters,
+    private readonly clock: Clock,
+    private readonly server: grpc.Server,
+    private readonly history: HistoryStore,
+    private readonly outbox: OutboxStore,
+    private readonly trust: TrustStore,
+    readonly discovery: DiscoveryRunner,
+    readonly sessions: SessionManager,
+    private readonly messenger: DirectMessenger,
+    private readonly waker: Waker,
+  ) {
+    this.startedAt = clock.monotonic();
+  }
+
+  /** Starts a peer: loads its identity and store, binds its server, starts discovery. */
+  static async start(input: PeerOptions, clock: Clock = systemClock): Promise<Peer> {
+    const options = validatePeerOptions(input);
+    const identity = await loadOrCreateIdentity(options.dataDir);
+    const [history, outbox, trust] = await Promise.all([
+      HistoryStore.open(options.dataDir),
+      OutboxStore.open(options.dataDir),
+      TrustStore.open(options.dataDir),
+    ]);
+    // The parts call each other through `peer`, which exists once they all do.
+    let peer!: Peer;
+    const counters = new Counters();
+    const server = new grpc.Server(WIRE_GRPC_OPTIONS);
+    const waker = new Waker(clock, () => peer.messenger.wake());
+    const discovery = new DiscoveryRunner({
+      identity,
+      options,
+      clock,
+      counters,
+      grpcPort: () => peer.grpcPortBound,
+      onEvent: (event) => peer.onPeerTableEvent(event),
+      onSelfAddress: (address) => {
+        peer.selfAddress = address;
+      },
+    });
+    const sessions = new SessionManager({
+      identity,
+      name: options.name,
+      grpcPort: () => peer.grpcPortBound,
+      clock,
+      counters,
+      keepaliveMs: options.keepaliveMs,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+      addressOf: (peerId) => {
+        const record = discovery.table.get(peerId);
+        return record ? { host: record.host, port: record.grpcPort } : undefined;
+      },
+      onItems: (session, items) => peer.messenger.receive(session.peerId, session.peerName, items),
+      onSessionUp: (session, handshakeMs) => peer.onSessionUp(session, handshakeMs),
+      onSessionDown: (session, reason) => peer.onSessionDown(session, reason),
+      exchange: (request, fromHost) => discovery.exchange(request, fromHost),
+    });
+    const messenger = new DirectMessenger({
+      clock,
+      counters,
+      history,
+      outbox,
+      emit: (event) => peer.emit(event),
+      sendItem: (peerId: string, item: Item) => {
+        const session = sessions.registry.get(peerId);
+        if (!session) return false;
+        session.send(item);
+        return true;
+      },
+      isUp: (peerId) => sessions.isUp(peerId),
+      needSession: (peerId) => {
+        const retryAt = sessions.ensureSession(peerId);
+        if (retryAt !== undefined) waker.at(retryAt);
+      },
+      wakeAt: (at) => waker.at(at),
+    });
+    sessions.addToServer(server);
+    peer = new Peer(options, identity, counters, clock, server, history, outbox, trust, discovery, sessions, messenger, waker);
+    peer.grpcPortBound = await bindServer(server, options.host, options.grpcPort);
+    sessions.start();
+    await discovery.start();
+    // Messages left in the outbox by an earlier run go out as their recipients appear.
+    messenger.wake();
+    return peer;
+  }
+
+  get grpcPort(): number {
+    return this.grpcPortBound;
+  }
+
+  /** Sends a direct message to a peer named by name, id or id prefix. */
+  async send(to: string, text: string): Promise<{ messageId: string; toId: string }> {
+    const recipient = this.resolve(to);
+    const item = await this.messenger.send(recipient, text);
+    return { messageId: item.messageId, toId: item.toId };
+  }
+
+  /** A peer by name, id or id prefix: from the peer table, or from earlier conversations. */
+  resolve(nameOrId: string): { id: string; name: string } {
+    const found = this.discovery.table.resolve(nameOrId);
+    if (!('error' in found)) return { id: found.id, name: found.name };
+    // Not in sight right now: a peer we trust or talked to still gets messages (they wait in the outbox).
+    const trusted = this.trust.lookup(nameOrId);
+    if (trusted) return { id: trusted.id, name: nameOrId };
+    const conversation = this.history.conversations().find((c) => c.peerId === nameOrId || c.peerName === nameOrId);
+    if (conversation) return { id: conversation.peerId, name: conversation.peerName };
+    if (isPeerId(nameOrId)) return { id: nameOrId, name: nameOrId.slice(0, 8) };
+    throw new SendError(found.error);
+  }
+
+  /** Known peers, with whether a session is up. */
+  peers(): PeerView[] {
+    const now = this.clock.monotonic();
+    return this.discovery.table.list().map((record: PeerRecord) => ({
+      id: record.id,
+      name: record.name,
+      host: record.host,
+      grpcPort: record.grpcPort,
+      source: record.source,
+      lastSeenAgoMs: Math.max(0, Math.round(now - record.lastSeenAt)),
+      sessionUp: this.sessions.isUp(record.id),
+      fingerprint: record.publicKey ? fingerprintOf(record.publicKey) : '',
+    }));
+  }
+
+  /** The conversation with a peer, most recent `limit` entries. */
+  historyWith(nameOrId: string, limit = 100): HistoryEntry[] {
+    const { id } = this.resolve(nameOrId);
+    return this.history.list(id, limit);
+  }
+
+  /** The fingerprint of a known peer, to compare out of band. */
+  whois(nameOrId: string): { id: string; name: string; fingerprint: string } {
+    const found = this.discovery.table.resolve(nameOrId);
+    if (!('error' in found) && found.publicKey) {
+      return { id: found.id, name: found.name, fingerprint: fingerprintOf(found.publicKey) };
+    }
+    const trusted = this.trust.lookup(nameOrId);
+    if (trusted) return { id: trusted.id, name: nameOrId, fingerprint: trusted.fingerprint };
+    throw new SendError('error' in found ? found.error : `no key known for ${nameOrId} yet`);
+  }
+
+  stats(): PeerStats {
+    const memory = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    for (const [name, value] of Object.entries(this.discovery.counters())) this.counters.set(name, value);
+    return {
+      counters: this.counters.snapshot(),
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      heapTotalBytes: memory.heapTotal,
+      externalBytes: memory.external,
+      cpuUserUs: cpu.user,
+      cpuSystemUs: cpu.system,
+      uptimeMs: Math.round(this.clock.monotonic() - this.startedAt),
+      peersKnown: this.discovery.table.size,
+      sessionsOpen: this.sessions.registry.size,
+      outboxPending: this.messenger.pendingCount,
+    };
+  }
+
+  /** Stops everything and closes the store; safe to call twice. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.waker.stop();
+      await this.discovery.stop();
+      this.sessions.stop();
+      await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+      this.server.forceShutdown();
+      await Promise.all([this.history.close(), this.outbox.close()]);
+    })();
+    return this.stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  emit(event: PeerEvent): void {
+    this.events.emit('event', event);
+  }
+
+  private onPeerTableEvent(event: PeerTableEvent): void {
+    const { peer } = event;
+    if (event.type === 'peer_up' || event.type === 'peer_down') {
+      this.emit({ type: event.type, atMs: this.clock.now(), peerId: peer.id, peerName: peer.name, host: peer.host, grpcPort: peer.grpcPort });
+    }
+    if (event.type === 'peer_up' || event.type === 'peer_changed') {
+      if (peer.source !== 'hint' && peer.publicKey) void this.checkTrust(peer.name, peer.id, peer.publicKey);
+      this.messenger.peerAvailable(peer.id);
+      if (this.options.connectOnDiscovery) this.sessions.ensureSession(peer.id);
+    }
+  }
+
+  private onSessionUp(session: Session, handshakeMs: number): void {
+    this.emit({
+      type: 'session_up',
+      atMs: this.clock.now(),
+      peerId: session.peerId,
+      peerName: session.peerName,
+      handshakeMs,
+      initiator: session.initiator,
+    });
+    this.messenger.sessionUp(session.peerId);
+  }
+
+  private onSessionDown(session: Session, reason: string): void {
+    if (this.stopping) return;
+    this.emit({ type: 'session_down', atMs: this.clock.now(), peerId: session.peerId, peerName: session.peerName, reason });
+    this.messenger.sessionDown(session.peerId);
+    // Reopen while the peer is still around, with backoff, so the next message finds a session.
+    if (this.discovery.table.get(session.peerId)) {
+      const retryAt = this.sessions.ensureSession(session.peerId);
+      if (retryAt !== undefined) this.waker.at(retryAt);
+    }
+  }
+
+  private async checkTrust(name: string, id: string, publicKey: Uint8Array): Promise<void> {
+    const result = await this.trust.observe(name, id, fingerprintOf(publicKey), this.clock.now());
+    if (result.status === 'changed' && result.previous) {
+      this.counters.add('trust.key_changed');
+      this.emit({ type: 'key_changed', atMs: this.clock.now(), peerName: name, oldId: result.previous.id, newId: id });
+    }
+  }
+}
+
+/** Binds a gRPC server and returns the port it got. */
+async function bindServer(server: grpc.Server, host: string, port: number): Promise<number> {
+  const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return new Promise((resolve, reject) => {
+    server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, boundPort) => {
+      if (err) reject(new Error(`cannot listen on ${target}: ${err.message}`));
+      else resolve(boundPort);
+    });
+  });
+}
