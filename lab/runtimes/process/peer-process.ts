@@ -1,0 +1,235 @@
+/**
+ * One real peer process on this machine: `peerlab peer --json` with its
+ * multicast pinned to loopback, its events read from stdout, its control API
+ * reachable with a token the launcher chose. Started peers are
+ * AsyncDisposable, so a test writes `await using alice = await startPeerProcess(...)`.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ControlClient } from '../../../peer/control/control-client.js';
+import type { PeerEvent } from '../../../peer/events.js';
+
+/** Where multicast goes: loopback only, so no packet leaves this machine. */
+export interface LoopbackNetwork {
+  group: string;
+  port: number;
+}
+
+/** A multicast group and port of its own, so concurrent runs never hear each other. */
+export function randomLoopbackNetwork(): LoopbackNetwork {
+  const bytes = randomBytes(3);
+  return { group: `239.255.${bytes[0]! % 256}.${1 + (bytes[1]! % 254)}`, port: 20_000 + (bytes.readUInt16BE(1) % 10_000) };
+}
+
+export interface PeerProcessSpec {
+  name: string;
+  dataDir: string;
+  network: LoopbackNetwork;
+  announceIntervalMs?: number;
+  expireAfterMs?: number;
+  keepaliveMs?: number;
+  /** Pipe commands on stdin (the CLI); otherwise the peer runs with --no-stdin. */
+  interactive?: boolean;
+  extraArgs?: string[];
+  /** Fixed ports, to restart a peer where others expect it; 0 picks free ones. */
+  grpcPort?: number;
+  /** How long to wait for the ready line. */
+  startTimeoutMs?: number;
+}
+
+type ReadyEvent = Extract<PeerEvent, { type: 'ready' }>;
+
+/** The repository root (where package.json is), from this file's place in src or dist. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the peerlab package root');
+    dir = parent;
+  }
+  return dir;
+}
+
+/** The compiled CLI that peer processes run. */
+export const PEERLAB_CLI = join(packageRoot(), 'dist', 'bin', 'peerlab.js');
+
+/** A peer process that has printed its ready line. */
+export class StartedPeerProcess implements AsyncDisposable {
+  readonly events: PeerEvent[] = [];
+  /** Lines on stdout that were not JSON events (command results in interactive mode are JSON too). */
+  readonly outputs: Record<string, unknown>[] = [];
+  stderr = '';
+  ready!: ReadyEvent;
+  readonly exited: Promise<number | null>;
+  private readonly listeners = new Set<() => void>();
+  private controlClient: ControlClient | undefined;
+
+  constructor(
+    readonly spec: PeerProcessSpec,
+    readonly child: ChildProcessWithoutNullStreams,
+    readonly controlToken: string,
+  ) {
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? null : 0))));
+    let buffered = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffered += chunk;
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        this.onLine(line);
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      this.stderr += chunk;
+      if (this.stderr.length > 64 * 1024) this.stderr = this.stderr.slice(-32 * 1024);
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get id(): string {
+    return this.ready.id;
+  }
+
+  get isRunning(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The control API client of this peer (created on first use). */
+  get control(): ControlClient {
+    this.controlClient ??= new ControlClient(`127.0.0.1:${this.ready.controlPort}`, this.controlToken);
+    return this.controlClient;
+  }
+
+  /** Types a command into the peer's stdin (interactive peers only). */
+  command(line: string): void {
+    this.child.stdin.write(`${line}\n`);
+  }
+
+  /** Waits for an event matching `match` (already seen ones count), with a deadline. */
+  waitForEvent<T extends PeerEvent>(match: (event: PeerEvent) => event is T, timeoutMs: number, what: string): Promise<T>;
+  waitForEvent(match: (event: PeerEvent) => boolean, timeoutMs: number, what: string): Promise<PeerEvent>;
+  waitForEvent(match: (event: PeerEvent) => boolean, timeoutMs: number, what: string): Promise<PeerEvent> {
+    return this.waitUntil(() => this.events.find(match), timeoutMs, what);
+  }
+
+  /** Waits for a JSON output line (a command result such as "sent" or "history"). */
+  waitForOutput(match: (output: Record<string, unknown>) => boolean, timeoutMs: number, what: string): Promise<Record<string, unknown>> {
+    return this.waitUntil(() => this.outputs.find(match), timeoutMs, what);
+  }
+
+  /** Polls `find` on every line the peer prints until it returns something, or the deadline. */
+  waitUntil<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+    const found = find();
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const value = find();
+        if (value !== undefined) {
+          done();
+          resolve(value);
+        }
+      };
+      const onExit = (code: number | null) => {
+        done();
+        reject(new Error(`${this.spec.name} exited (${code}) while waiting for ${what}; stderr: ${this.stderr.slice(-2000)}`));
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${this.spec.name}: timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        this.child.off('exit', onExit);
+      };
+      this.listeners.add(check);
+      this.child.once('exit', onExit);
+    });
+  }
+
+  /** SIGTERM, then wait for the exit code. */
+  async stop(timeoutMs = 10_000): Promise<number | null> {
+    this.controlClient?.close();
+    if (!this.isRunning) return this.exited;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** SIGKILL: a crash, as far as the peer can tell. */
+  async kill(): Promise<void> {
+    this.controlClient?.close();
+    if (this.isRunning) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  private onLine(line: string): void {
+    if (line.trim() === '') return;
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      this.stderr += `[stdout, not JSON] ${line}\n`;
+      return;
+    }
+    const eventTypes = ['ready', 'peer_up', 'peer_down', 'session_up', 'session_down', 'message', 'delivered', 'key_changed', 'error'];
+    if (typeof parsed.type === 'string' && eventTypes.includes(parsed.type)) {
+      const event = parsed as unknown as PeerEvent;
+      if (event.type === 'ready') this.ready = event;
+      this.events.push(event);
+    }
+    this.outputs.push(parsed);
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+/** Starts `peerlab peer` for `spec` and resolves once it is ready. */
+export async function startPeerProcess(spec: PeerProcessSpec): Promise<StartedPeerProcess> {
+  const controlToken = randomBytes(24).toString('base64url');
+  const args = [
+    PEERLAB_CLI,
+    'peer',
+    '--name', spec.name,
+    '--data', spec.dataDir,
+    '--host', '127.0.0.1',
+    '--port', String(spec.grpcPort ?? 0),
+    '--interface', '127.0.0.1',
+    '--multicast-group', spec.network.group,
+    '--multicast-port', String(spec.network.port),
+    '--announce-interval', String(spec.announceIntervalMs ?? 200),
+    '--expire-after', String(spec.expireAfterMs ?? 1500),
+    '--keepalive', String(spec.keepaliveMs ?? 1000),
+    '--json',
+    ...(spec.interactive ? [] : ['--no-stdin']),
+    ...(spec.extraArgs ?? []),
+  ];
+  const child = spawn(process.execPath, args, {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, PEERLAB_CONTROL_TOKEN: controlToken, NO_COLOR: '1' },
+  });
+  const peer = new StartedPeerProcess(spec, child, controlToken);
+  try {
+    await peer.waitForEvent((e) => e.type === 'ready', spec.startTimeoutMs ?? 20_000, 'the ready line');
+  } catch (err) {
+    await peer.kill();
+    throw err;
+  }
+  return peer;
+}

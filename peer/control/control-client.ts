@@ -1,0 +1,102 @@
+/**
+ * A typed client of a peer's control API: promises for the unary calls, a
+ * callback for the event stream, the token sent with every call.
+ */
+import * as grpc from '@grpc/grpc-js';
+import {
+  ControlClient as GeneratedControlClient,
+  type HistoryEntry,
+  type PeerEntry,
+  type PeerInfo,
+  type SendResponse,
+  type StatsResponse,
+} from '../../proto/gen/peerlab/control/v1/control.pb.js';
+import type { PeerEvent } from '../events.js';
+import { fromControlEvent } from './event-mapping.js';
+
+export type { HistoryEntry, PeerEntry, PeerInfo, SendResponse, StatsResponse };
+
+/** An open event subscription; `close()` cancels it. */
+export interface Subscription {
+  /** Resolves once the server has accepted the subscription (no event can be missed after). */
+  readonly ready: Promise<void>;
+  close(): void;
+}
+
+export class ControlClient {
+  private readonly client: GeneratedControlClient;
+  private readonly metadata: grpc.Metadata;
+
+  constructor(
+    readonly target: string,
+    token: string,
+    private readonly deadlineMs = 10_000,
+  ) {
+    this.client = new GeneratedControlClient(target, grpc.credentials.createInsecure());
+    this.metadata = new grpc.Metadata();
+    this.metadata.set('authorization', `Bearer ${token}`);
+  }
+
+  whoami(): Promise<PeerInfo> {
+    return this.call((cb) => this.client.whoami({}, this.metadata, this.options(), cb));
+  }
+
+  async listPeers(): Promise<PeerEntry[]> {
+    return (await this.call((cb) => this.client.listPeers({}, this.metadata, this.options(), cb))).peers;
+  }
+
+  send(to: string, text: string): Promise<SendResponse> {
+    return this.call((cb) => this.client.send({ to, text }, this.metadata, this.options(), cb));
+  }
+
+  async history(peer: string, limit = 100): Promise<HistoryEntry[]> {
+    return (await this.call((cb) => this.client.history({ peer, limit }, this.metadata, this.options(), cb))).entries;
+  }
+
+  stats(): Promise<StatsResponse> {
+    return this.call((cb) => this.client.stats({}, this.metadata, this.options(), cb));
+  }
+
+  /** Streams events to `onEvent` until closed; `onEnd` gets the error that ended it, if any. */
+  subscribe(onEvent: (event: PeerEvent) => void, onEnd?: (error?: grpc.ServiceError) => void): Subscription {
+    const stream = this.client.events({}, this.metadata);
+    const ready = new Promise<void>((resolve, reject) => {
+      stream.once('metadata', () => resolve());
+      stream.once('error', reject);
+    });
+    ready.catch(() => undefined);
+    stream.on('data', (message) => {
+      const event = fromControlEvent(message);
+      if (event) onEvent(event);
+    });
+    stream.on('error', (error: grpc.ServiceError) => {
+      if (error.code !== grpc.status.CANCELLED) onEnd?.(error);
+    });
+    stream.on('end', () => onEnd?.());
+    return { ready, close: () => stream.cancel() };
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private options(): grpc.CallOptions {
+    return { deadline: Date.now() + this.deadlineMs };
+  }
+
+  private call<T>(start: (callback: (error: grpc.ServiceError | null, response: T) => void) => void): Promise<T> {
+    return new Promise((resolve, reject) => {
+      start((error, response) => (error ? reject(new ControlError(error)) : resolve(response)));
+    });
+  }
+}
+
+/** A control call the peer refused or that failed; keeps the gRPC status code. */
+export class ControlError extends Error {
+  readonly code: grpc.status;
+  constructor(error: grpc.ServiceError) {
+    super(error.details || error.message);
+    this.name = 'ControlError';
+    this.code = error.code;
+  }
+}
