@@ -42,7 +42,7 @@ export class ControlClient {
   }
 
   async listPeers(): Promise<PeerEntry[]> {
-    return (await this.call((cb) => this.client.listPeers({}, this.metadata, this.options(), cb))).peers;
+    return (await this.call<{ peers: PeerEntry[] }>((cb) => this.client.listPeers({}, this.metadata, this.options(), cb))).peers;
   }
 
   send(to: string, text: string): Promise<SendResponse> {
@@ -50,7 +50,7 @@ export class ControlClient {
   }
 
   async history(peer: string, limit = 100): Promise<HistoryEntry[]> {
-    return (await this.call((cb) => this.client.history({ peer, limit }, this.metadata, this.options(), cb))).entries;
+    return (await this.call<{ entries: HistoryEntry[] }>((cb) => this.client.history({ peer, limit }, this.metadata, this.options(), cb))).entries;
   }
 
   stats(): Promise<StatsResponse> {
