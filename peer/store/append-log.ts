@@ -1,0 +1,366 @@
+import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { LIMITS, LimitError } from '../limits.js';
+import { syncDirectory } from './atomic-file.js';
+
+/**
+ * An append-only log of JSON records, each framed as
+ * `[u32 BE payload length][u32 BE crc32(payload)][payload = UTF-8 JSON]`.
+ *
+ * Durability: `append()` resolves only after fdatasync. Appends made while a
+ * write+sync is in flight are batched into the next single write + sync
+ * ("group commit"), so N concurrent appends cost about one sync, not N.
+ *
+ * Recovery: a crash mid-write can leave a torn tail. `open()` keeps every
+ * record up to the first bad one (short, over the size limit, bad crc, or
+ * rejected by `parse`) and truncates the rest. Corruption in the middle of the
+ * file therefore also drops everything after it: a log cannot tell bit rot from
+ * a torn tail, and keeping records after a gap would break "a prefix of what
+ * was appended".
+ *
+ * One process per file: there is no lock between processes.
+ */
+
+/** Bytes before each payload: length and crc32, both u32 big-endian. */
+const HEADER_BYTES = 8;
+/** Upper bound on one group-commit write, so a burst of large records is not copied into one huge buffer. */
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
+/** What `open()` cut off the end of the file. */
+export interface AppendLogRecovery {
+  /** Bytes truncated from the end; 0 when the file was clean. */
+  droppedBytes: number;
+  /** Why the first dropped record was rejected, with its byte offset. */
+  reason?: string;
+}
+
+/** Counters for tests, benchmarks and metrics. */
+export interface AppendLogStats {
+  /** Records in the file now. */
+  records: number;
+  /** Size of the file in bytes. */
+  bytes: number;
+  /** Successful write+sync rounds since open (append batches and rewrites). */
+  syncs: number;
+}
+
+/** Options for `AppendLog.open`. */
+export interface AppendLogOptions<T> {
+  /** Validates a decoded JSON value; a throw marks that record (and all after it) as bad. */
+  parse?: (value: unknown) => T;
+}
+
+/** What `AppendLog.open` returns: the log, the records it holds, and what recovery dropped. */
+export interface OpenedAppendLog<T> {
+  log: AppendLog<T>;
+  records: T[];
+  recovery: AppendLogRecovery;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+// One queue holds every operation in call order, so an append called before a
+// rewrite lands in the old file and one called after lands in the new file.
+type Op =
+  | ({ kind: 'append'; frame: Buffer } & Waiter)
+  | ({ kind: 'rewrite'; data: Buffer; count: number } & Waiter)
+  | ({ kind: 'close' } & Waiter);
+
+export class AppendLog<T> implements AsyncDisposable {
+  private readonly queue: Op[] = [];
+  private draining = false;
+  private closing?: Promise<void>;
+  /** Set when the file's durable state is unknown (a failed sync); every later operation rejects with it. */
+  private failure?: Error;
+  private syncs = 0;
+
+  private constructor(
+    /** Absolute path of the log file. */
+    readonly path: string,
+    private handle: FileHandle,
+    private bytes: number,
+    private records: number,
+  ) {}
+
+  /** Opens (creating if missing) the log at `path`, returns its records and truncates a torn tail. */
+  static async open<T>(path: string, opts: AppendLogOptions<T> = {}): Promise<OpenedAppendLog<T>> {
+    const file = resolve(path);
+    const parse = opts.parse ?? ((value: unknown) => value as T);
+    const handle = await openOrCreate(file);
+    try {
+      const data = await handle.readFile().catch((err) => {
+        throw ioError(file, 'read', err);
+      });
+      const decoded = decodeFrames(data, parse);
+      const recovery: AppendLogRecovery = { droppedBytes: data.length - decoded.goodBytes };
+      if (decoded.reason !== undefined) recovery.reason = decoded.reason;
+      if (recovery.droppedBytes > 0) {
+        // Cut the tail before anything is appended, or new records would sit
+        // behind garbage and be lost on the next open.
+        try {
+          await handle.truncate(decoded.goodBytes);
+          await handle.sync();
+        } catch (err) {
+          throw ioError(file, 'truncate the torn tail of', err);
+        }
+      }
+      const log = new AppendLog<T>(file, handle, decoded.goodBytes, decoded.records.length);
+      return { log, records: decoded.records, recovery };
+    } catch (err) {
+      await handle.close().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Appends one record; resolves once it is durable (fdatasync), rejects with LimitError when too large. */
+  async append(record: T): Promise<void> {
+    this.assertOpen();
+    const frame = encodeFrame(record, this.path);
+    return new Promise<void>((resolve, reject) => this.enqueue({ kind: 'append', frame, resolve, reject }));
+  }
+
+  /** Atomically replaces the file with exactly `records` (compaction); later appends go to the new file. */
+  async rewrite(records: readonly T[]): Promise<void> {
+    this.assertOpen();
+    // Encode up front so a record over the limit rejects before anything is touched.
+    const frames = records.map((r) => encodeFrame(r, this.path));
+    const data = Buffer.concat(frames);
+    return new Promise<void>((resolve, reject) =>
+      this.enqueue({ kind: 'rewrite', data, count: frames.length, resolve, reject }),
+    );
+  }
+
+  /** Waits for pending appends, then closes the file. Later appends reject. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve, reject) => this.enqueue({ kind: 'close', resolve, reject }));
+    return this.closing;
+  }
+
+  /** Same as close(), for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Records and bytes in the file, and sync rounds done since open. */
+  stats(): AppendLogStats {
+    return { records: this.records, bytes: this.bytes, syncs: this.syncs };
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new Error(`append log ${this.path} is closed`);
+    if (this.failure) throw this.failure;
+  }
+
+  private enqueue(op: Op): void {
+    this.queue.push(op);
+    if (this.draining) return;
+    this.draining = true;
+    // Start on a microtask, so appends made in the same tick share the first write.
+    queueMicrotask(() => void this.drain());
+  }
+
+  /** Runs queued operations one at a time; never throws (each op's waiter gets the error). */
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      if (head.kind === 'append') {
+        await this.writeBatch(this.takeBatch());
+      } else {
+        this.queue.shift();
+        if (head.kind === 'rewrite') await this.runRewrite(head);
+        else await this.runClose(head);
+      }
+    }
+    this.draining = false;
+  }
+
+  /** Removes the leading run of appends, up to MAX_BATCH_BYTES (always at least one). */
+  private takeBatch(): Array<Op & { kind: 'append' }> {
+    let n = 0;
+    let size = 0;
+    for (const op of this.queue) {
+      if (op.kind !== 'append') break;
+      if (n > 0 && size + op.frame.length > MAX_BATCH_BYTES) break;
+      size += op.frame.length;
+      n++;
+    }
+    return this.queue.splice(0, n) as Array<Op & { kind: 'append' }>;
+  }
+
+  private async writeBatch(batch: Array<Op & { kind: 'append' }>): Promise<void> {
+    if (this.failure) return rejectAll(batch, this.failure);
+    const data = batch.length === 1 ? batch[0]!.frame : Buffer.concat(batch.map((op) => op.frame));
+    try {
+      await writeFully(this.handle, data, this.bytes);
+    } catch (err) {
+      const error = ioError(this.path, 'append to', err);
+      // A short write may have left part of the batch on disk; cut it so the
+      // next batch starts at a record boundary. If even that fails, the file
+      // is in an unknown state and the log refuses further work.
+      try {
+        await this.handle.truncate(this.bytes);
+      } catch (truncErr) {
+        this.failure = ioError(this.path, 'truncate after a failed write to', truncErr);
+      }
+      return rejectAll(batch, error);
+    }
+    try {
+      await this.handle.datasync();
+    } catch (err) {
+      // After a failed fsync Linux may already have dropped the dirty pages and
+      // marked them clean, so a retry could "succeed" without the data: give up.
+      this.failure = ioError(this.path, 'sync', err);
+      return rejectAll(batch, this.failure);
+    }
+    this.syncs++;
+    this.bytes += data.length;
+    this.records += batch.length;
+    for (const op of batch) op.resolve();
+  }
+
+  private async runRewrite(op: Op & { kind: 'rewrite' }): Promise<void> {
+    if (this.failure) return op.reject(this.failure);
+    const tmp = `${this.path}.rewrite-tmp`;
+    try {
+      const out = await open(tmp, 'w', 0o600);
+      try {
+        await writeFully(out, op.data, 0);
+        await out.sync();
+      } finally {
+        await out.close();
+      }
+      await rename(tmp, this.path);
+    } catch (err) {
+      // Nothing has replaced the log yet: it stays valid and usable.
+      return op.reject(ioError(this.path, 'rewrite', err));
+    }
+    // The path now names the new file; appends must go there from here on.
+    try {
+      const fresh = await open(this.path, 'r+');
+      const old = this.handle;
+      this.handle = fresh;
+      await old.close().catch(() => {});
+      this.bytes = op.data.length;
+      this.records = op.count;
+      // Until the directory is synced, a crash could bring back the old file.
+      await syncDirectory(dirname(this.path));
+    } catch (err) {
+      this.failure = ioError(this.path, 'reopen after rewriting', err);
+      return op.reject(this.failure);
+    }
+    this.syncs++;
+    op.resolve();
+  }
+
+  private async runClose(op: Op & { kind: 'close' }): Promise<void> {
+    try {
+      await this.handle.close();
+      op.resolve();
+    } catch (err) {
+      op.reject(ioError(this.path, 'close', err));
+    }
+  }
+}
+
+/** Frames one record; throws LimitError (nothing written) when its JSON is over LIMITS.logRecordBytes. */
+function encodeFrame(record: unknown, path: string): Buffer {
+  const json = JSON.stringify(record);
+  if (json === undefined) throw new TypeError(`append log ${path}: record is not JSON (got ${typeof record})`);
+  const length = Buffer.byteLength(json, 'utf8');
+  if (length > LIMITS.logRecordBytes) {
+    throw new LimitError(`A record for ${path}`, length, LIMITS.logRecordBytes);
+  }
+  const frame = Buffer.allocUnsafe(HEADER_BYTES + length);
+  frame.write(json, HEADER_BYTES, 'utf8');
+  frame.writeUInt32BE(length, 0);
+  frame.writeUInt32BE(crc32(frame.subarray(HEADER_BYTES)), 4);
+  return frame;
+}
+
+/** Decodes records up to the first bad one; `goodBytes` is where the good prefix ends. */
+function decodeFrames<T>(
+  data: Buffer,
+  parse: (value: unknown) => T,
+): { records: T[]; goodBytes: number; reason?: string } {
+  const records: T[] = [];
+  let offset = 0;
+  const bad = (reason: string) => ({ records, goodBytes: offset, reason: `record at byte ${offset}: ${reason}` });
+  while (offset < data.length) {
+    const left = data.length - offset;
+    if (left < HEADER_BYTES) return bad(`truncated header (${left} of ${HEADER_BYTES} bytes)`);
+    const length = data.readUInt32BE(offset);
+    if (length > LIMITS.logRecordBytes) {
+      return bad(`length ${length} is over the limit of ${LIMITS.logRecordBytes}`);
+    }
+    if (left - HEADER_BYTES < length) {
+      return bad(`truncated payload (${left - HEADER_BYTES} of ${length} bytes)`);
+    }
+    const payload = data.subarray(offset + HEADER_BYTES, offset + HEADER_BYTES + length);
+    const expected = data.readUInt32BE(offset + 4);
+    const actual = crc32(payload);
+    if (actual !== expected) return bad(`crc32 ${hex(actual)} does not match ${hex(expected)}`);
+    let record: T;
+    try {
+      record = parse(JSON.parse(payload.toString('utf8')));
+    } catch (err) {
+      return bad(`does not parse (${err instanceof Error ? err.message : String(err)})`);
+    }
+    records.push(record);
+    offset += HEADER_BYTES + length;
+  }
+  return { records, goodBytes: offset };
+}
+
+/** Opens `path` read/write, creating it and its directories (durably) when missing. */
+async function openOrCreate(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(path, 'open', err);
+  }
+  let handle: FileHandle | undefined;
+  try {
+    const dir = dirname(path);
+    const firstCreated = await mkdir(dir, { recursive: true, mode: 0o700 });
+    // 'a' creates without clobbering a file another opener made meanwhile, but
+    // ignores write positions on Linux, so reopen as 'r+' to write at offsets.
+    await (await open(path, 'a', 0o600)).close();
+    handle = await open(path, 'r+');
+    // A new file (and any new directory) exists after a crash only once its
+    // parent directory has been synced.
+    await syncDirectory(dir);
+    if (firstCreated !== undefined) {
+      for (let d = dir; d !== dirname(firstCreated); d = dirname(d)) await syncDirectory(dirname(d));
+    }
+    return handle;
+  } catch (err) {
+    await handle?.close().catch(() => {});
+    throw ioError(path, 'create', err);
+  }
+}
+
+/** Writes all of `data` at `position`, looping over short writes. */
+async function writeFully(handle: FileHandle, data: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+function rejectAll(ops: Waiter[], err: Error): void {
+  for (const op of ops) op.reject(err);
+}
+
+function ioError(path: string, action: string, cause: unknown): Error {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new Error(`append log ${path}: cannot ${action} the file: ${detail}`, { cause });
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}
