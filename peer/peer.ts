@@ -161,6 +161,9 @@ export class Peer implements AsyncDisposable {
 
   /** A peer by name, id or id prefix: from the peer table, or from earlier conversations. */
   resolve(nameOrId: string): { id: string; name: string } {
+    if (nameOrId === this.identity.id || nameOrId === this.options.name) {
+      throw new SendError('that is this peer itself; name another peer (/peers lists them)');
+    }
     const found = this.discovery.table.resolve(nameOrId);
     if (!('error' in found)) return { id: found.id, name: found.name };
     // Not in sight right now: a peer we trust or talked to still gets messages (they wait in the outbox).

@@ -101,6 +101,10 @@ async function runPeer(flags: PeerFlags): Promise<void> {
   const options = optionsFromFlags(flags);
   const json = flags.json ?? false;
   const peer = await Peer.start(options);
+  // Peers are heard from the moment discovery starts: hold those events until the ready line is out.
+  const early: PeerEvent[] = [];
+  const hold = (event: PeerEvent) => early.push(event);
+  peer.events.on('event', hold);
   let control: ControlServer | undefined;
   try {
     if (options.controlPort !== -1) {
@@ -129,19 +133,18 @@ async function runPeer(flags: PeerFlags): Promise<void> {
     grpcPort: peer.grpcPort,
     controlPort: control?.port ?? 0,
   };
+  peer.events.off('event', hold);
   if (!flags.stdin) {
     // No command loop: print events until a signal stops us.
     const write = (event: PeerEvent) => {
       if (json) process.stdout.write(`${JSON.stringify(event)}\n`);
     };
-    write(ready);
+    for (const event of [ready, ...early]) write(event);
     peer.events.on('event', write);
     return;
   }
   const colour = flags.color && Boolean(process.stdout.isTTY);
-  const repl = runRepl(peer, { json, colour, input: process.stdin, output: process.stdout });
-  peer.emit(ready);
-  await repl;
+  await runRepl(peer, { json, colour, input: process.stdin, output: process.stdout, initialEvents: [ready, ...early] });
   await stop();
   process.exit(0);
 }

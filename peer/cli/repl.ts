@@ -17,6 +17,8 @@ export interface ReplOptions {
   colour: boolean;
   input: Readable;
   output: Writable;
+  /** Events that happened before the loop started (the ready line first); printed before any other. */
+  initialEvents?: PeerEvent[];
 }
 
 type Output = { type: string; [field: string]: unknown };
@@ -30,6 +32,7 @@ export async function runRepl(peer: Peer, options: ReplOptions): Promise<void> {
     else if (human !== undefined) write(human);
   };
   const onEvent = (event: PeerEvent) => print(event, formatEvent(event, p));
+  for (const event of options.initialEvents ?? []) onEvent(event);
   peer.events.on('event', onEvent);
   const fail = (message: string) => print({ type: 'error', atMs: Date.now(), code: 'command', message }, p.red(message));
 

@@ -69,10 +69,18 @@ export class ControlClient {
       const event = fromControlEvent(message);
       if (event) onEvent(event);
     });
+    // grpc-js emits 'end' after 'error' too: report the end once, with the error if there was one.
+    let ended = false;
+    const end = (error?: grpc.ServiceError) => {
+      if (ended) return;
+      ended = true;
+      onEnd?.(error);
+    };
     stream.on('error', (error: grpc.ServiceError) => {
-      if (error.code !== grpc.status.CANCELLED) onEnd?.(error);
+      if (error.code === grpc.status.CANCELLED) ended = true;
+      else end(error);
     });
-    stream.on('end', () => onEnd?.());
+    stream.on('end', () => end());
     return { ready, close: () => stream.cancel() };
   }
 

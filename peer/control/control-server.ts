@@ -41,7 +41,9 @@ type Call = { metadata: grpc.Metadata };
 
 function authorized(call: Call, expected: Buffer): boolean {
   const header = String(call.metadata.get('authorization')[0] ?? '');
-  const presented = Buffer.from(header.replace(/^Bearer\s+/i, ''));
+  const match = /^Bearer (.+)$/i.exec(header);
+  if (!match) return false;
+  const presented = Buffer.from(match[1]!);
   return presented.length === expected.length && timingSafeEqual(presented, expected);
 }
 
@@ -75,7 +77,8 @@ export class ControlServer implements AsyncDisposable {
   /** Serves the control API of `peer` on host:port (0 picks a port). */
   static async start(peer: Peer, host: string, port: number, tokenText: string): Promise<ControlServer> {
     const token = Buffer.from(tokenText);
-    const server = new grpc.Server({ 'grpc.max_receive_message_length': LIMITS.messageTextBytes * 2 });
+    // Generous enough that an over-long text reaches Send and gets the clear "over the limit" error.
+    const server = new grpc.Server({ 'grpc.max_receive_message_length': LIMITS.frameBytes });
     server.addService(ControlService, {
       whoami: unary(token, () => ({
         id: peer.identity.id,

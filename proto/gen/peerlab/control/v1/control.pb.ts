@@ -40,7 +40,7 @@ export interface WhoamiRequest {
 export interface PeerInfo {
   id: string;
   name: string;
-  /** Safety number: 12 groups of 5 digits from sha256(public key), to compare out of band. */
+  /** Safety number: 12 groups of 5 digits from sha512 of the public key, to compare out of band. */
   fingerprint: string;
   /** This peer's address as learned from its own announcement ("" until heard). */
   host: string;
@@ -63,7 +63,7 @@ export interface PeerEntry {
   /** Milliseconds since it was last heard from. */
   lastSeenAgoMs: number;
   sessionUp: boolean;
-  /** Empty until a handshake has proved the peer's key. */
+  /** Safety number of the key in the peer's signed announcement; empty for an unverified hint. */
   fingerprint: string;
 }
 
