@@ -1,0 +1,20 @@
+/**
+ * Resolves once `predicate` holds, polling every few ms; rejects after `timeoutMs`
+ * with `what` and, when given, `detail()` (say, the counters) in the message.
+ */
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what = 'condition',
+  detail?: () => unknown,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await predicate()) return;
+    if (Date.now() >= deadline) {
+      const extra = detail ? `; ${JSON.stringify(detail())}` : '';
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${extra}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
