@@ -1,0 +1,57 @@
+import type { MetricUnit } from '../metrics/metric-paths.js';
+import type { Metrics } from '../metrics/types.js';
+
+export type Direction = 'lower_is_better' | 'higher_is_better';
+
+/** One compared metric and how much change counts as noise. */
+export interface MetricRule {
+  metric: string;
+  unit: MetricUnit;
+  direction: Direction;
+  /** An absolute change at most this big is always "same" (in the metric's unit). */
+  floor: number;
+  /** When false only the floor applies (no relative band), e.g. for ratios near 1. */
+  relative: boolean;
+  /** Whether a "worse" verdict makes the comparison a regression. */
+  gate: boolean;
+  read: (m: Metrics) => number | null;
+}
+
+const ms = (metric: string, read: (m: Metrics) => number | null, floor = 1, gate = true): MetricRule => ({
+  metric, unit: 'ms', direction: 'lower_is_better', floor, relative: true, gate, read,
+});
+
+/**
+ * What compare looks at. Floors: latency and handshake changes under 1 ms never count
+ * (p99.9 jitters by milliseconds on a shared 2-core machine); discovery under 50 ms
+ * (it moves in announce-interval steps); memory under 5 MB; CPU under 5 points; delivery
+ * ratio moves by absolute amounts only (0.1 %), since a relative band around 1 would
+ * hide a 10 % loss. latency.max and CPU are shown but never gate: one sample decides them.
+ */
+export const RULES: readonly MetricRule[] = [
+  ms('latency.p50', (m) => m.latency.p50),
+  ms('latency.p90', (m) => m.latency.p90),
+  ms('latency.p99', (m) => m.latency.p99),
+  ms('latency.p99_9', (m) => m.latency.p99_9),
+  ms('latency.max', (m) => m.latency.max, 1, false),
+  { metric: 'delivery.ratio', unit: 'ratio', direction: 'higher_is_better', floor: 0.001, relative: false, gate: true, read: (m) => m.delivery.ratio },
+  { metric: 'delivery.duplicates', unit: 'count', direction: 'lower_is_better', floor: 0, relative: true, gate: true, read: (m) => m.delivery.duplicates },
+  { metric: 'throughput.mean_delivered_per_s', unit: 'per_s', direction: 'higher_is_better', floor: 1, relative: true, gate: true, read: (m) => m.throughput.mean_delivered_per_s },
+  ms('discovery.converged_ms', (m) => m.discovery.converged_ms, 50),
+  ms('discovery.p50_ms', (m) => m.discovery.p50_ms, 50),
+  ms('handshake.p50_ms', (m) => m.handshake.p50_ms),
+  ms('handshake.p99_ms', (m) => m.handshake.p99_ms),
+  { metric: 'memory.max_rss_mb', unit: 'mb', direction: 'lower_is_better', floor: 5, relative: true, gate: true, read: (m) => m.memory.max_rss_mb },
+  { metric: 'memory.mean_rss_mb', unit: 'mb', direction: 'lower_is_better', floor: 5, relative: true, gate: true, read: (m) => m.memory.mean_rss_mb },
+  { metric: 'cpu.mean_percent', unit: 'percent', direction: 'lower_is_better', floor: 5, relative: true, gate: false, read: (m) => m.cpu.mean_percent },
+];
+
+/** Rules for each load step both runs have (matched by label): the throughput ramp, step by step. */
+export function perStepRules(base: Metrics, next: Metrics): MetricRule[] {
+  const labels = base.per_step.map((s) => s.label).filter((l) => next.per_step.some((s) => s.label === l));
+  const step = (m: Metrics, label: string) => m.per_step.find((s) => s.label === label);
+  return labels.flatMap((label) => [
+    { metric: `per_step[${label}].delivered_per_s`, unit: 'per_s', direction: 'higher_is_better', floor: 1, relative: true, gate: true, read: (m: Metrics) => step(m, label)?.delivered_per_s ?? null } satisfies MetricRule,
+    ms(`per_step[${label}].latency_p99`, (m) => step(m, label)?.latency.p99 ?? null),
+  ]);
+}

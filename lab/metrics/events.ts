@@ -1,0 +1,88 @@
+/**
+ * History events: what the orchestrator saw during a run, in the order it saw them.
+ * Written one JSON object per line to history.jsonl so metrics and checkers can be
+ * re-run on a stored run. `t` is milliseconds since run start on the lab's monotonic
+ * clock; peers are named by their index (`p0`, `p1`, ...).
+ */
+
+/** A scenario step began, ended or failed (a wait_for timed out, a runtime refused it). */
+export interface StepEvent {
+  t: number;
+  type: 'step';
+  index: number;
+  /** The step kind: start, load, kill, ... */
+  name: string;
+  phase: 'begin' | 'end' | 'failed';
+  label?: string;
+  /** Free-form: for load the orchestrator may give { rate, durationMs, pattern }; for failed, the reason. */
+  detail?: unknown;
+}
+
+/** The load driver sent a message (the Send call returned). */
+export interface SendEvent {
+  t: number;
+  type: 'send';
+  id: string;
+  from: string;
+  to: string;
+  /** When the open-model schedule said to send; latency is measured from here. */
+  scheduledT: number;
+  size: number;
+}
+
+/** The lab saw the recipient's `message` event for this id. */
+export interface DeliverEvent { t: number; type: 'deliver'; id: string; from: string; to: string; }
+
+/** The sender reported `delivered` (the recipient acked). */
+export interface AckEvent { t: number; type: 'ack'; id: string; from: string; to: string; }
+
+/** `peer` saw `other` appear in its peer table. */
+export interface PeerUpEvent { t: number; type: 'peer_up'; peer: string; other: string; }
+
+/** `peer` expired `other` from its peer table. */
+export interface PeerDownEvent { t: number; type: 'peer_down'; peer: string; other: string; }
+
+/** `peer` opened a session with `other`; handshakeMs is 0 on the answering side. */
+export interface SessionUpEvent { t: number; type: 'session_up'; peer: string; other: string; handshakeMs: number; }
+
+export type FaultKind = 'kill' | 'stop' | 'restart' | 'join' | 'pause' | 'unpause' | 'partition' | 'heal' | 'link';
+
+/** The lab injected a fault. */
+export interface FaultEvent {
+  t: number;
+  type: 'fault';
+  fault: FaultKind;
+  peers: string[];
+  /** How the runtime did it, e.g. "SIGKILL", "docker pause", "netem". */
+  mechanism?: string;
+  detail?: unknown;
+}
+
+/** A resource sample of one live peer (at least once a second). */
+export interface SampleEvent {
+  t: number;
+  type: 'sample';
+  peer: string;
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** CPU use since the previous sample, percent of one core (may exceed 100). */
+  cpuPercent: number;
+}
+
+/** A peer process/container started, answered its control API (ready) or exited. */
+export interface LifecycleEvent {
+  t: number;
+  type: 'lifecycle';
+  peer: string;
+  event: 'started' | 'ready' | 'exited';
+  detail?: unknown;
+}
+
+/** Something went wrong that is worth showing (a peer's error event, a lab hiccup). */
+export interface ErrorEvent { t: number; type: 'error'; message: string; peer?: string; }
+
+export type HistoryEvent =
+  | StepEvent | SendEvent | DeliverEvent | AckEvent | PeerUpEvent | PeerDownEvent
+  | SessionUpEvent | FaultEvent | SampleEvent | LifecycleEvent | ErrorEvent;
+
+export type HistoryEventType = HistoryEvent['type'];

@@ -1,0 +1,63 @@
+import type { Metrics } from './types.js';
+
+/** The unit a metric is measured in; an SLO's threshold unit must fit it. */
+export type MetricUnit = 'ms' | 'ratio' | 'count' | 'mb' | 'percent' | 'per_s';
+
+/** Every metric an SLO (or compare) may name, with its unit. */
+export const METRIC_PATHS: Readonly<Record<string, MetricUnit>> = {
+  'latency.count': 'count',
+  'latency.min': 'ms',
+  'latency.mean': 'ms',
+  'latency.p50': 'ms',
+  'latency.p90': 'ms',
+  'latency.p99': 'ms',
+  'latency.p99_9': 'ms',
+  'latency.max': 'ms',
+  'delivery.sent': 'count',
+  'delivery.delivered': 'count',
+  'delivery.lost': 'count',
+  'delivery.duplicates': 'count',
+  'delivery.unexpected': 'count',
+  'delivery.acked': 'count',
+  'delivery.ratio': 'ratio',
+  'throughput.mean_delivered_per_s': 'per_s',
+  'throughput.mean_sent_per_s': 'per_s',
+  'discovery.converged_ms': 'ms',
+  'discovery.p50_ms': 'ms',
+  'discovery.p99_ms': 'ms',
+  'discovery.pairs_discovered': 'count',
+  'handshake.count': 'count',
+  'handshake.sessions': 'count',
+  'handshake.p50_ms': 'ms',
+  'handshake.p99_ms': 'ms',
+  'handshake.max_ms': 'ms',
+  'handshake.mean_ms': 'ms',
+  'memory.max_rss_mb': 'mb',
+  'memory.mean_rss_mb': 'mb',
+  'cpu.mean_percent': 'percent',
+  'cpu.max_percent': 'percent',
+  'errors.count': 'count',
+};
+
+/** Short names people write (`delivery_ratio`), mapped to their metric path. */
+export const METRIC_ALIASES: Readonly<Record<string, string>> = {
+  delivery_ratio: 'delivery.ratio',
+  'latency.p999': 'latency.p99_9',
+  'latency.p99.9': 'latency.p99_9',
+};
+
+/** The canonical path for `name` (resolving aliases), or undefined if it is not a metric. */
+export function canonicalMetric(name: string): string | undefined {
+  const path = METRIC_ALIASES[name] ?? name;
+  return path in METRIC_PATHS ? path : undefined;
+}
+
+/** Reads a metric by its path; null when the value is null (e.g. discovery never converged). */
+export function metricValue(metrics: Metrics, path: string): number | null {
+  let node: unknown = metrics;
+  for (const key of path.split('.')) {
+    if (node === null || typeof node !== 'object') return null;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return typeof node === 'number' ? node : null;
+}

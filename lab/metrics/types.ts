@@ -1,0 +1,136 @@
+/**
+ * Metrics of one run. Keys are snake_case because they are the report's JSON and the
+ * paths SLOs name (`latency.p99`, `discovery.converged_ms`). Times are milliseconds,
+ * memory is MiB (`_mb`), CPU is percent of one core.
+ */
+export interface Metrics {
+  /** From the first to the last event. */
+  duration_ms: number;
+  /** Every peer that appears in the events, in index order. */
+  peers: string[];
+  latency: LatencyMetrics;
+  delivery: DeliveryMetrics;
+  throughput: ThroughputMetrics;
+  per_step: LoadStepMetrics[];
+  discovery: DiscoveryMetrics;
+  handshake: HandshakeMetrics;
+  memory: MemoryMetrics;
+  cpu: CpuMetrics;
+  errors: { count: number; /** The first 50, for the report. */ messages: Array<{ t: number; message: string }> };
+  timeline: Timeline;
+}
+
+/** Percentile summary of a distribution, in ms. All 0 when count is 0. */
+export interface Summary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p99_9: number;
+  max: number;
+}
+
+/** Delivery latency: first deliver minus the send's scheduledT. */
+export interface LatencyMetrics extends Summary {
+  /** The percentile curve for the distribution chart (percentile 0..100 → ms). */
+  percentiles: Array<{ percentile: number; ms: number }>;
+  /** Per second of scheduled send time: latency of the messages scheduled in that second. */
+  over_time: Array<{ t_s: number; count: number; p50: number; p99: number; max: number }>;
+}
+
+export interface DeliveryMetrics {
+  sent: number;
+  /** Distinct ids delivered (a duplicate does not count twice). */
+  delivered: number;
+  /** sent − delivered: sends never seen at the recipient. */
+  lost: number;
+  /** Deliveries beyond the first for an id. */
+  duplicates: number;
+  /** Delivers whose id was never sent (should be 0). */
+  unexpected: number;
+  /** Distinct ids the sender saw acknowledged. */
+  acked: number;
+  /** delivered / sent; 1 when nothing was sent (nothing was lost). */
+  ratio: number;
+}
+
+export interface ThroughputMetrics {
+  /** Per second of run time: sends and deliveries seen in that second. */
+  series: Array<{ t_s: number; sent: number; delivered: number }>;
+  /** Deliveries seen during load steps divided by the load steps' total time; 0 with no load. */
+  mean_delivered_per_s: number;
+  /** Sends scheduled during load steps divided by the load steps' total time. */
+  mean_sent_per_s: number;
+}
+
+/** One load step: what it offered and what the network delivered meanwhile. */
+export interface LoadStepMetrics {
+  index: number;
+  label: string;
+  begin_ms: number;
+  end_ms: number;
+  /** The configured rate when the step event's detail gives it, else null. */
+  rate_configured: number | null;
+  /** Sends scheduled in the step per second of step time. */
+  offered_per_s: number;
+  /** Deliveries seen during the step per second of step time. */
+  delivered_per_s: number;
+  sent: number;
+  delivered: number;
+  latency: { count: number; p50: number; p99: number; max: number };
+}
+
+export interface DiscoveryMetrics {
+  /**
+   * The slowest peer's convergence in ms; null if some pair of live peers never saw
+   * each other (never converged). 0 with fewer than two peers.
+   */
+  converged_ms: number | null;
+  /** Over the peers that converged; 0 when none did. */
+  p50_ms: number;
+  p99_ms: number;
+  pairs_total: number;
+  pairs_discovered: number;
+  per_peer: Array<{ peer: string; ready_ms: number; converged_ms: number | null; seen: number; expected: number }>;
+  /** Fraction of (peer, other) pairs discovered over run time, one point per change. */
+  curve: Array<{ t_ms: number; fraction: number }>;
+}
+
+export interface HandshakeMetrics {
+  /** Handshakes timed (session_up with handshakeMs > 0: the dialling side). */
+  count: number;
+  /** Distinct peer pairs with a session up at some point. */
+  sessions: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  mean_ms: number;
+}
+
+export interface MemoryMetrics {
+  max_rss_mb: number;
+  /** Mean over every sample of every peer. */
+  mean_rss_mb: number;
+  per_peer: Array<{
+    peer: string;
+    max_rss_mb: number;
+    mean_rss_mb: number;
+    max_heap_mb: number;
+    /** At most ~600 points; longer runs keep each bucket's maximum. */
+    series: Array<{ t_ms: number; rss_mb: number; heap_mb: number }>;
+  }>;
+}
+
+export interface CpuMetrics {
+  mean_percent: number;
+  max_percent: number;
+  per_peer: Array<{ peer: string; mean_percent: number; max_percent: number }>;
+}
+
+/** Steps and faults, for chart markers and the report's timeline. */
+export interface Timeline {
+  steps: Array<{ index: number; name: string; label?: string; begin_ms: number; end_ms: number | null; failed: boolean; detail?: string }>;
+  faults: Array<{ t_ms: number; fault: string; peers: string[]; mechanism?: string }>;
+}

@@ -1,0 +1,62 @@
+import { formatMetric } from '../metrics/format.js';
+import { METRIC_PATHS } from '../metrics/metric-paths.js';
+import type { Report } from './types.js';
+
+/** report.md: a summary a CI job can post (verdict, SLO table, key metrics, environment). */
+export function renderMarkdown(report: Report): string {
+  const m = report.metrics;
+  const { scenario } = report;
+  const params = Object.entries(scenario.params).map(([k, v]) => `\`${code(`${k}=${v}`)}\``).join(' ');
+  const lines = [
+    `## ${report.verdict === 'pass' ? '✅ PASS' : '❌ FAIL'}: ${md(scenario.name)}`,
+    '',
+    `\`${code(scenario.file)}\` · runtime \`${code(report.runtime)}\` · seed ${report.seed} · ${formatMetric(report.duration_ms, 'ms')}${params ? ` · ${params}` : ''}`,
+    '',
+  ];
+  if (report.verdict_reasons.length) lines.push(...report.verdict_reasons.map((r) => `- ${md(r)}`), '');
+  lines.push('### SLOs', '');
+  if (report.slos.length) {
+    lines.push('| | SLO | actual | detail |', '|---|---|---:|---|');
+    for (const s of report.slos) {
+      lines.push(`| ${s.pass ? '✅' : '❌'} | \`${code(s.slo)}\` | ${formatMetric(s.actual, METRIC_PATHS[s.metric] ?? 'count')} | ${md(s.message)} |`);
+    }
+  } else lines.push('_This scenario sets no SLOs._');
+  lines.push(
+    '',
+    '### Key metrics',
+    '',
+    '| metric | value |',
+    '|---|---:|',
+    `| delivery ratio | ${formatMetric(m.delivery.ratio, 'ratio')} (${m.delivery.delivered}/${m.delivery.sent}, ${m.delivery.lost} lost, ${m.delivery.duplicates} duplicates) |`,
+    `| latency p50 / p90 / p99 / p99.9 / max | ${[m.latency.p50, m.latency.p90, m.latency.p99, m.latency.p99_9, m.latency.max].map((v) => formatMetric(v, 'ms')).join(' / ')} |`,
+    `| throughput (delivered during load) | ${formatMetric(m.throughput.mean_delivered_per_s, 'per_s')} |`,
+    `| discovery converged | ${m.discovery.converged_ms === null ? 'not converged' : formatMetric(m.discovery.converged_ms, 'ms')} (${m.discovery.pairs_discovered}/${m.discovery.pairs_total} pairs) |`,
+    `| handshake p50 / p99 / max | ${[m.handshake.p50_ms, m.handshake.p99_ms, m.handshake.max_ms].map((v) => formatMetric(v, 'ms')).join(' / ')} |`,
+    `| max RSS / mean RSS | ${formatMetric(m.memory.max_rss_mb, 'mb')} / ${formatMetric(m.memory.mean_rss_mb, 'mb')} |`,
+    `| CPU mean / max | ${formatMetric(m.cpu.mean_percent, 'percent')} / ${formatMetric(m.cpu.max_percent, 'percent')} |`,
+    `| errors | ${m.errors.count} |`,
+  );
+  if (m.per_step.length) {
+    lines.push('', '### Load steps', '', '| step | offered | delivered | p50 | p99 |', '|---|---:|---:|---:|---:|');
+    for (const s of m.per_step) {
+      lines.push(`| ${md(s.label)} | ${formatMetric(s.offered_per_s, 'per_s')} | ${formatMetric(s.delivered_per_s, 'per_s')} | ${formatMetric(s.latency.p50, 'ms')} | ${formatMetric(s.latency.p99, 'ms')} |`);
+    }
+  }
+  const e = report;
+  lines.push(
+    '',
+    `<sub>peerlab ${md(e.versions.peerlab)} · node ${md(e.versions.node)} · grpc-js ${md(e.versions.grpc_js)} · ${md(e.machine.os)} ${md(e.machine.arch)} · ${e.machine.cpus} CPUs · ${Math.round(e.machine.memory_mb / 1024)} GB · ${md(e.machine.hostname)} · started ${md(e.started_at)}</sub>`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+/** Text from a scenario or peer, safe in a Markdown table cell (rendered as HTML by CI). */
+function md(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/([|\\`*_[\]])/g, '\\$1');
+}
+
+/** Text inside a `code span`: backticks and pipes cannot be escaped there, so they are replaced. */
+function code(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replace(/`/g, 'ˋ').replace(/\|/g, '¦');
+}

@@ -1,0 +1,116 @@
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import { ScenarioError, shown } from './errors.js';
+import { Fields, join } from './fields.js';
+import { cartesian, interpolate, parseOverrideValue, protectReferences, readParams, restoreReferences, type Axis } from './params.js';
+import { seededRandom } from './random.js';
+import { Roster } from './roster.js';
+import { parseSlo } from './slo.js';
+import { readStep } from './steps.js';
+import type { ParamValue, PeerSettings, Scenario } from './types.js';
+
+const TOP_LEVEL = ['name', 'description', 'seed', 'params', 'peer', 'steps', 'slos'] as const;
+/** Peer settings in the file (snake_case) and the field each becomes. */
+const PEER_FIELDS = { announce_interval: 'announceIntervalMs', expire_after: 'expireAfterMs', keepalive_interval: 'keepaliveIntervalMs', args: 'args' } as const;
+/** A run's seed when the file gives none. */
+export const DEFAULT_SEED = 1;
+
+/** Reads, validates and expands a scenario file: one Scenario per sweep combination. */
+export async function loadScenario(path: string, overrides: Record<string, string> = {}): Promise<Scenario[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ScenarioError(path, '', `cannot read the scenario file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return parseScenario(text, path, overrides);
+}
+
+/** Parses scenario YAML text; `fileName` is used in error messages and recorded in the Scenario. */
+export function parseScenario(text: string, fileName: string, overrides: Record<string, string> = {}): Scenario[] {
+  const f = new Fields(fileName);
+  const root = f.map(parseYaml(text, fileName), '', TOP_LEVEL, ['name', 'steps']);
+  const params = readParams(root.params, f);
+  const settings = settingsWithOverrides(params, overrides, f);
+
+  const axes: Axis[] = [...settings].map(([key, values]) => ({ key, values }));
+  const swept = axes.filter((a) => a.values.length > 1).map((a) => a.key);
+  return cartesian(axes).map((combo) => {
+    const paramValues = Object.fromEntries([...params.keys()].map((k) => [k, combo[k]!]));
+    const tree: Record<string, unknown> = { ...root, peer: root.peer === null ? undefined : root.peer };
+    delete tree.params;
+    if (combo.seed !== undefined) tree.seed = combo.seed;
+    for (const [key, value] of Object.entries(combo)) {
+      if (!key.startsWith('peer.')) continue;
+      const peer = tree.peer && typeof tree.peer === 'object' ? { ...(tree.peer as object) } : {};
+      tree.peer = { ...peer, [key.slice('peer.'.length)]: value };
+    }
+    const scenario = buildScenario(interpolate(tree, paramValues, f) as Record<string, unknown>, f);
+    return {
+      ...scenario,
+      params: paramValues,
+      sweep: Object.fromEntries(swept.map((k) => [k, combo[k]!])),
+      overrides: { ...overrides },
+    };
+  });
+}
+
+function parseYaml(text: string, fileName: string): unknown {
+  const doc = parseDocument(protectReferences(text), { prettyErrors: true, uniqueKeys: true });
+  const error = doc.errors[0];
+  if (error) {
+    const where = error.linePos?.[0] ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
+    throw new ScenarioError(fileName, where, `not valid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+  }
+  return restoreReferences(doc.toJS());
+}
+
+/**
+ * Everything a run can vary, as key → values: each param, and `seed` and `peer.*` when
+ * --set names them. --set replaces the file's value; a comma list makes a sweep.
+ */
+function settingsWithOverrides(params: Map<string, ParamValue[]>, overrides: Record<string, string>, f: Fields): Map<string, ParamValue[]> {
+  const settings = new Map(params);
+  for (const [rawKey, text] of Object.entries(overrides)) {
+    const key = rawKey.startsWith('params.') ? rawKey.slice('params.'.length) : rawKey;
+    const values = parseOverrideValue(text);
+    const isPeer = key.startsWith('peer.') && key.slice(5) in PEER_FIELDS;
+    if (key !== 'seed' && !isPeer && !params.has(key)) {
+      const settable = [...params.keys(), 'seed', ...Object.keys(PEER_FIELDS).map((k) => `peer.${k}`)];
+      throw new ScenarioError(f.file, `--set ${rawKey}`, `unknown setting; settable: ${settable.join(', ')}`);
+    }
+    if (key === 'peer.args') throw new ScenarioError(f.file, `--set ${rawKey}`, 'peer.args cannot be set from the command line; edit the file');
+    settings.set(key, values);
+  }
+  return settings;
+}
+
+function buildScenario(tree: Record<string, unknown>, f: Fields): Omit<Scenario, 'params' | 'sweep' | 'overrides'> {
+  const seed = tree.seed === undefined ? DEFAULT_SEED : f.number(tree.seed, 'seed', 'a whole number from 0 to 4294967295', { integer: true, min: 0, max: 2 ** 32 - 1 });
+  const roster = new Roster(f, seededRandom(seed));
+  const rawSteps = f.list(tree.steps, 'steps', 'steps');
+  if (rawSteps.length === 0) f.fail('steps', 'needs at least one step (start with "- start: { count: 5 }")');
+  const steps = rawSteps.map((raw, i) => readStep(raw, i, f, roster));
+  if (steps[0]?.kind !== 'start') f.fail('steps[0]', `the first step must be start, got ${steps[0]?.kind}`);
+  const slos = tree.slos === undefined || tree.slos === null ? [] : f.list(tree.slos, 'slos', 'SLO expressions').map((s, i) => parseSlo(s, join('slos', i), f));
+  return {
+    name: f.string(tree.name, 'name'),
+    description: tree.description === undefined ? '' : typeof tree.description === 'string' ? tree.description.trim() : f.fail('description', `must be text, got ${shown(tree.description)}`),
+    file: f.file,
+    seed,
+    peer: readPeer(tree.peer, f),
+    steps,
+    slos,
+  };
+}
+
+function readPeer(raw: unknown, f: Fields): PeerSettings {
+  if (raw === undefined || raw === null) return {};
+  const m = f.map(raw, 'peer', Object.keys(PEER_FIELDS));
+  const peer: PeerSettings = {};
+  if (m.announce_interval !== undefined) peer.announceIntervalMs = f.duration(m.announce_interval, 'peer.announce_interval');
+  if (m.expire_after !== undefined) peer.expireAfterMs = f.duration(m.expire_after, 'peer.expire_after');
+  if (m.keepalive_interval !== undefined) peer.keepaliveIntervalMs = f.duration(m.keepalive_interval, 'peer.keepalive_interval');
+  if (m.args !== undefined) peer.args = f.list(m.args, 'peer.args', 'command-line arguments').map((a, i) => f.string(a, join('peer.args', i)));
+  return peer;
+}

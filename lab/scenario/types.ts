@@ -1,0 +1,102 @@
+/** A value a scenario parameter can take (from YAML or from --set). */
+export type ParamValue = string | number | boolean;
+
+/** Settings given to every peer; durations in milliseconds. */
+export interface PeerSettings {
+  /** How often a peer announces itself on discovery. */
+  announceIntervalMs?: number;
+  /** A peer not heard from within this is expired from the peer table. */
+  expireAfterMs?: number;
+  /** Keepalive ping interval on an open session. */
+  keepaliveIntervalMs?: number;
+  /** Extra command-line arguments for `peerlab peer`, passed verbatim (escape hatch). */
+  args?: string[];
+}
+
+/** How a step chose its peers: explicit indexes, `all`, or `random: N` (picked with the seed). */
+export type PeerPick = 'indexes' | 'all' | 'random';
+
+interface StepBase {
+  /** Position in `steps` (0-based); history `step` events carry it. */
+  index: number;
+  /** Optional label, shown in reports (per-step metrics, chart markers). */
+  label?: string;
+}
+
+export interface StartStep extends StepBase { kind: 'start'; count: number; }
+export interface JoinStep extends StepBase { kind: 'join'; count: number; }
+export type WaitCondition = 'discovered' | 'sessions' | 'delivered';
+export interface WaitForStep extends StepBase { kind: 'wait_for'; condition: WaitCondition; timeoutMs: number; }
+export type LoadPattern = 'random' | 'pairs';
+export interface LoadStep extends StepBase {
+  kind: 'load';
+  pattern: LoadPattern;
+  /** For `pairs`: [from, to] peer indexes; each pair gets `rate` messages/s. */
+  pairs?: Array<[number, number]>;
+  /** Open-model arrival rate, messages per second (over the whole network for `random`). */
+  rate: number;
+  durationMs: number;
+  /** Message text size in bytes. */
+  size: number;
+  /** When true the next steps run while this load flows; otherwise the step lasts `durationMs`. */
+  background: boolean;
+}
+export type PeerFaultKind = 'kill' | 'stop' | 'restart' | 'pause' | 'unpause';
+export interface PeerFaultStep extends StepBase {
+  kind: PeerFaultKind;
+  /** Resolved peer indexes (0-based), already picked for `random`. */
+  peers: number[];
+  pick: PeerPick;
+}
+export interface BareStep extends StepBase { kind: 'pause_load' | 'resume_load' | 'heal'; }
+export interface SleepStep extends StepBase { kind: 'sleep'; durationMs: number; }
+export interface PartitionStep extends StepBase {
+  kind: 'partition';
+  /** Disjoint groups of peer indexes; peers in no group form one more implicit group. */
+  groups: number[][];
+}
+export interface LinkStep extends StepBase {
+  kind: 'link';
+  peers: number[];
+  pick: PeerPick;
+  delayMs: number;
+  jitterMs: number;
+  /** Packet loss as a fraction, 0..1. */
+  loss: number;
+}
+
+export type Step =
+  | StartStep | JoinStep | WaitForStep | LoadStep | PeerFaultStep
+  | BareStep | SleepStep | PartitionStep | LinkStep;
+export type StepKind = Step['kind'];
+
+export type SloOp = '<' | '<=' | '>' | '>=' | '==';
+
+/** A parsed service-level objective, e.g. `latency.p99 < 50ms`. */
+export interface Slo {
+  /** The text as written in the scenario. */
+  text: string;
+  /** Metric path, canonical (e.g. `delivery.ratio` for `delivery_ratio`). */
+  metric: string;
+  op: SloOp;
+  /** Threshold in the metric's own unit (ms, ratio, MB, ...). */
+  threshold: number;
+}
+
+/** One runnable experiment: a scenario file with params, sweep values and overrides applied. */
+export interface Scenario {
+  name: string;
+  description: string;
+  /** The file it came from, as given to loadScenario. */
+  file: string;
+  seed: number;
+  /** Every param's value as run. */
+  params: Record<string, ParamValue>;
+  /** The swept params and their value in this run ({} when not a sweep). */
+  sweep: Record<string, ParamValue>;
+  /** The --set overrides that were applied, as given. */
+  overrides: Record<string, string>;
+  peer: PeerSettings;
+  steps: Step[];
+  slos: Slo[];
+}
