@@ -4,6 +4,7 @@
  * peer through this class and listen to its events.
  */
 import { EventEmitter } from 'node:events';
+import { mkdir } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import type { Item } from '../proto/gen/peerlab/wire/v1/wire.pb.js';
 import { systemClock, type Clock } from './clock.js';
@@ -19,6 +20,7 @@ import type { Session } from './session/session.js';
 import { HistoryStore, type HistoryEntry } from './store/history-store.js';
 import { OutboxStore } from './store/outbox-store.js';
 import { TrustStore } from './store/trust-store.js';
+import { lockDataDir, type DataDirLock } from './store/data-dir-lock.js';
 import { Waker } from './waker.js';
 
 export { SendError };
@@ -73,6 +75,7 @@ export class Peer implements AsyncDisposable {
     readonly sessions: SessionManager,
     private readonly messenger: DirectMessenger,
     private readonly waker: Waker,
+    private readonly lock: DataDirLock,
   ) {
     this.startedAt = clock.monotonic();
   }
@@ -80,12 +83,19 @@ export class Peer implements AsyncDisposable {
   /** Starts a peer: loads its identity and store, binds its server, starts discovery. */
   static async start(input: PeerOptions, clock: Clock = systemClock): Promise<Peer> {
     const options = validatePeerOptions(input);
-    const identity = await loadOrCreateIdentity(options.dataDir);
-    const [history, outbox, trust] = await Promise.all([
-      HistoryStore.open(options.dataDir),
-      OutboxStore.open(options.dataDir),
-      TrustStore.open(options.dataDir),
-    ]);
+    await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+    // Lock first: two processes must not even race to create the identity.
+    const lock = await lockDataDir(options.dataDir);
+    let identity: Identity;
+    let stores: [HistoryStore, OutboxStore, TrustStore];
+    try {
+      identity = await loadOrCreateIdentity(options.dataDir);
+      stores = await Promise.all([HistoryStore.open(options.dataDir), OutboxStore.open(options.dataDir), TrustStore.open(options.dataDir)]);
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+    const [history, outbox, trust] = stores;
     // The parts call each other through `peer`, which exists once they all do.
     let peer!: Peer;
     const counters = new Counters();
@@ -139,10 +149,15 @@ export class Peer implements AsyncDisposable {
       wakeAt: (at) => waker.at(at),
     });
     sessions.addToServer(server);
-    peer = new Peer(options, identity, counters, clock, server, history, outbox, trust, discovery, sessions, messenger, waker);
-    peer.grpcPortBound = await bindServer(server, options.host, options.grpcPort);
-    sessions.start();
-    await discovery.start();
+    peer = new Peer(options, identity, counters, clock, server, history, outbox, trust, discovery, sessions, messenger, waker, lock);
+    try {
+      peer.grpcPortBound = await bindServer(server, options.host, options.grpcPort);
+      sessions.start();
+      await discovery.start();
+    } catch (err) {
+      await peer.stop();
+      throw err;
+    }
     // Messages left in the outbox by an earlier run go out as their recipients appear.
     messenger.wake();
     return peer;
@@ -235,6 +250,7 @@ export class Peer implements AsyncDisposable {
       await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
       this.server.forceShutdown();
       await Promise.all([this.history.close(), this.outbox.close()]);
+      await this.lock.release();
     })();
     return this.stopping;
   }

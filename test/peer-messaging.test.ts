@@ -129,3 +129,18 @@ describe('direct messages', () => {
     }
   });
 });
+
+describe('one peer per data dir', () => {
+  it('a second process on the same data dir is refused and the first keeps working', async () => {
+    await using fleet = await createPeers(1);
+    const first = fleet.peers[0]!;
+    const second = spawn(process.execPath, [PEERLAB_CLI, 'peer', '--name', 'p0', '--data', join(fleet.dir, 'p0'), '--host', '127.0.0.1',
+      '--interface', '127.0.0.1', '--multicast-port', String(fleet.network.port), '--multicast-group', fleet.network.group, '--no-stdin']);
+    let stderr = '';
+    second.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => second.once('exit', resolve));
+    expect(code).toBe(3);
+    expect(stderr).toMatch(new RegExp(`in use by process ${first.pid}`));
+    expect((await first.control.whoami()).id).toBe(first.id);
+  });
+});
