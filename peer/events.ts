@@ -9,6 +9,19 @@ export type PeerEvent =
   | { type: 'session_down'; atMs: number; peerId: string; peerName: string; reason: string }
   | { type: 'message'; atMs: number; messageId: string; fromId: string; fromName: string; text: string; sentAtMs: number }
   | { type: 'delivered'; atMs: number; messageId: string; toId: string; toName: string }
+  | {
+      type: 'group_message';
+      atMs: number;
+      messageId: string;
+      room: string;
+      authorId: string;
+      authorName: string;
+      text: string;
+      hlcWallMs: number;
+      hlcLogical: number;
+      /** Hops the copy that reached this peer travelled (0 for the author's own). */
+      hops: number;
+    }
   | { type: 'key_changed'; atMs: number; peerName: string; oldId: string; newId: string }
   | { type: 'error'; atMs: number; code: string; message: string };
 

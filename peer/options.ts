@@ -36,6 +36,14 @@ export interface PeerOptions {
   handshakeTimeoutMs: number;
   /** Open a session to every peer as soon as it is discovered (the lab's key-exchange runs). */
   connectOnDiscovery: boolean;
+  gossip: {
+    /** Neighbours a new group message is pushed to. */
+    fanout: number;
+    /** Hops a new group message may travel. */
+    ttl: number;
+    /** How often to trade a digest with one random neighbour (anti-entropy). */
+    digestIntervalMs: number;
+  };
 }
 
 export const DEFAULT_MULTICAST_GROUP = '239.255.77.77';
@@ -63,6 +71,7 @@ export function defaultPeerOptions(name: string): PeerOptions {
     keepaliveMs: 5000,
     handshakeTimeoutMs: 5000,
     connectOnDiscovery: false,
+    gossip: { fanout: 4, ttl: 8, digestIntervalMs: 1000 },
   };
 }
 
@@ -123,6 +132,10 @@ export function validatePeerOptions(options: PeerOptions): PeerOptions {
     throw new OptionsError('--handshake-timeout', `must be at least 100 ms, got ${options.handshakeTimeoutMs}`);
   }
   for (const seed of options.seeds) parseHostPort(seed);
+  const { fanout, ttl, digestIntervalMs } = options.gossip;
+  if (!Number.isInteger(fanout) || fanout < 1 || fanout > 64) throw new OptionsError('--fanout', `must be 1–64, got ${fanout}`);
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > 16) throw new OptionsError('--gossip-ttl', `must be 1–16 (the cap every peer enforces), got ${ttl}`);
+  if (!(digestIntervalMs >= 50)) throw new OptionsError('--digest-interval', `must be at least 50 ms, got ${digestIntervalMs}`);
   if (options.controlToken !== '' && options.controlToken.length < 16) {
     throw new OptionsError('--control-token', 'must be at least 16 characters');
   }

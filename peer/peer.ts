@@ -21,6 +21,10 @@ import { HistoryStore, type HistoryEntry } from './store/history-store.js';
 import { OutboxStore } from './store/outbox-store.js';
 import { TrustStore } from './store/trust-store.js';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.js';
+import { GroupStore, type GroupEntry } from './store/group-store.js';
+import { RoomsStore } from './store/rooms-store.js';
+import { GroupMessenger } from './gossip/group-messenger.js';
+import { EVERYONE, roomProblem } from './gossip/group-codec.js';
 import { Waker } from './waker.js';
 
 export { SendError };
@@ -54,6 +58,9 @@ export interface PeerStats {
 
 export const PEERLAB_VERSION = '0.1.0';
 
+/** How long a neighbour that flooded invalid group messages is refused. */
+const INVALID_FLOOD_BAN_MS = 60_000;
+
 export class Peer implements AsyncDisposable {
   readonly events = new EventEmitter<{ event: [PeerEvent] }>();
   /** This peer's address as learned from its own multicast announcement. */
@@ -76,6 +83,9 @@ export class Peer implements AsyncDisposable {
     private readonly messenger: DirectMessenger,
     private readonly waker: Waker,
     private readonly lock: DataDirLock,
+    private readonly groups: GroupMessenger,
+    private readonly groupStore: GroupStore,
+    private readonly rooms: RoomsStore,
   ) {
     this.startedAt = clock.monotonic();
   }
@@ -87,15 +97,21 @@ export class Peer implements AsyncDisposable {
     // Lock first: two processes must not even race to create the identity.
     const lock = await lockDataDir(options.dataDir);
     let identity: Identity;
-    let stores: [HistoryStore, OutboxStore, TrustStore];
+    let stores: [HistoryStore, OutboxStore, TrustStore, GroupStore, RoomsStore];
     try {
       identity = await loadOrCreateIdentity(options.dataDir);
-      stores = await Promise.all([HistoryStore.open(options.dataDir), OutboxStore.open(options.dataDir), TrustStore.open(options.dataDir)]);
+      stores = await Promise.all([
+        HistoryStore.open(options.dataDir),
+        OutboxStore.open(options.dataDir),
+        TrustStore.open(options.dataDir),
+        GroupStore.open(options.dataDir),
+        RoomsStore.open(options.dataDir),
+      ]);
     } catch (err) {
       await lock.release();
       throw err;
     }
-    const [history, outbox, trust] = stores;
+    const [history, outbox, trust, groupStore, rooms] = stores;
     // The parts call each other through `peer`, which exists once they all do.
     let peer!: Peer;
     const counters = new Counters();
@@ -124,7 +140,7 @@ export class Peer implements AsyncDisposable {
         const record = discovery.table.get(peerId);
         return record ? { host: record.host, port: record.grpcPort } : undefined;
       },
-      onItems: (session, items) => peer.messenger.receive(session.peerId, session.peerName, items),
+      onItems: (session, items) => peer.dispatch(session, items),
       onSessionUp: (session, handshakeMs) => peer.onSessionUp(session, handshakeMs),
       onSessionDown: (session, reason) => peer.onSessionDown(session, reason),
       exchange: (request, fromHost) => discovery.exchange(request, fromHost),
@@ -135,12 +151,7 @@ export class Peer implements AsyncDisposable {
       history,
       outbox,
       emit: (event) => peer.emit(event),
-      sendItem: (peerId: string, item: Item) => {
-        const session = sessions.registry.get(peerId);
-        if (!session) return false;
-        session.send(item);
-        return true;
-      },
+      sendItem: (peerId: string, item: Item) => sendItem(peerId, item),
       isUp: (peerId) => sessions.isUp(peerId),
       needSession: (peerId) => {
         const retryAt = sessions.ensureSession(peerId);
@@ -148,11 +159,36 @@ export class Peer implements AsyncDisposable {
       },
       wakeAt: (at) => waker.at(at),
     });
+    const sendItem = (peerId: string, item: Item) => {
+      const session = sessions.registry.get(peerId);
+      if (!session) return false;
+      session.send(item);
+      return true;
+    };
+    const groups = new GroupMessenger({
+      identity,
+      name: options.name,
+      clock,
+      counters,
+      store: groupStore,
+      rooms,
+      gossip: { fanout: options.gossip.fanout, defaultTtl: options.gossip.ttl },
+      digestIntervalMs: options.gossip.digestIntervalMs,
+      neighbours: () => discovery.table.list().filter((p) => p.source !== 'hint').map((p) => p.id),
+      sendItem,
+      needSession: (peerId) => {
+        const retryAt = sessions.ensureSession(peerId);
+        if (retryAt !== undefined) waker.at(retryAt);
+      },
+      disconnect: (peerId, reason) => sessions.disconnect(peerId, reason, INVALID_FLOOD_BAN_MS),
+      emit: (event) => peer.emit(event),
+    });
     sessions.addToServer(server);
-    peer = new Peer(options, identity, counters, clock, server, history, outbox, trust, discovery, sessions, messenger, waker, lock);
+    peer = new Peer(options, identity, counters, clock, server, history, outbox, trust, discovery, sessions, messenger, waker, lock, groups, groupStore, rooms);
     try {
       peer.grpcPortBound = await bindServer(server, options.host, options.grpcPort);
       sessions.start();
+      groups.start();
       await discovery.start();
     } catch (err) {
       await peer.stop();
@@ -188,6 +224,43 @@ export class Peer implements AsyncDisposable {
     if (conversation) return { id: conversation.peerId, name: conversation.peerName };
     if (isPeerId(nameOrId)) return { id: nameOrId, name: nameOrId.slice(0, 8) };
     throw new SendError(found.error);
+  }
+
+  /** Writes to a room by gossip ("everyone" for a broadcast); resolves once stored here. */
+  say(room: string, text: string): Promise<{ messageId: string }> {
+    return this.groups.say(room, text);
+  }
+
+  /** Writes to everyone. */
+  broadcast(text: string): Promise<{ messageId: string }> {
+    return this.groups.say(EVERYONE, text);
+  }
+
+  /** Joins a room: its messages are shown from now on (and its history is kept anyway). */
+  async joinRoom(room: string): Promise<string[]> {
+    const problem = roomProblem(room);
+    if (problem) throw new SendError(problem);
+    await this.rooms.join(room);
+    return this.rooms.list();
+  }
+
+  /** Leaves a room: its messages are no longer shown (still relayed for others). */
+  async leaveRoom(room: string): Promise<string[]> {
+    try {
+      await this.rooms.leave(room);
+    } catch (err) {
+      throw new SendError((err as Error).message);
+    }
+    return this.rooms.list();
+  }
+
+  joinedRooms(): string[] {
+    return this.rooms.list();
+  }
+
+  /** A room's messages, in hybrid-logical-clock order. */
+  roomHistory(room: string, limit = 100): GroupEntry[] {
+    return this.groups.history(room, limit);
   }
 
   /** Known peers, with whether a session is up. */
@@ -245,11 +318,12 @@ export class Peer implements AsyncDisposable {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.waker.stop();
+      this.groups.stop();
       await this.discovery.stop();
       this.sessions.stop();
       await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
       this.server.forceShutdown();
-      await Promise.all([this.history.close(), this.outbox.close()]);
+      await Promise.all([this.history.close(), this.outbox.close(), this.groupStore.close()]);
       await this.lock.release();
     })();
     return this.stopping;
@@ -285,6 +359,20 @@ export class Peer implements AsyncDisposable {
       initiator: session.initiator,
     });
     this.messenger.sessionUp(session.peerId);
+    this.groups.sessionUp(session.peerId);
+  }
+
+  /** Routes the items of a session: direct messages and acks, or gossip. */
+  private dispatch(session: Session, items: Item[]): void {
+    const direct: Item[] = [];
+    const gossip: Item[] = [];
+    for (const item of items) {
+      const kind = item.kind?.$case;
+      if (kind === 'group' || kind === 'digest' || kind === 'pull') gossip.push(item);
+      else direct.push(item);
+    }
+    if (direct.length > 0) this.messenger.receive(session.peerId, session.peerName, direct);
+    if (gossip.length > 0) this.groups.receive(session.peerId, gossip);
   }
 
   private onSessionDown(session: Session, reason: string): void {

@@ -5,21 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Announcement,
-  FramePayload,
-  Item,
-  PeerWireClient,
-  type HandshakeReply,
-  type SealedFrame,
-} from '../proto/gen/peerlab/wire/v1/wire.pb.js';
+import { Announcement, PeerWireClient, type HandshakeReply, type Item } from '../proto/gen/peerlab/wire/v1/wire.pb.js';
 import { encodeAnnouncement, signAnnouncement } from '../peer/discovery/announcement.js';
 import { generateIdentity, type Identity } from '../peer/identity/identity.js';
 import { PROTOCOL_VERSION } from '../peer/limits.js';
-import { FrameCipher } from '../peer/session/frame-cipher.js';
-import { createInit, generateEphemeralKey, verifyReply, type SessionKeys } from '../peer/session/handshake.js';
+import { createInit, generateEphemeralKey } from '../peer/session/handshake.js';
 import { SESSION_METADATA_KEY } from '../peer/session/session-manager.js';
 import { openLoopbackSender } from './support/multicast-loopback.js';
+import { openHostileSession } from './support/hostile-session.js';
 import { createPeers, type PeerFleet } from './support/peers.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -42,25 +35,7 @@ async function counter(peer: ReturnType<typeof bob>, name: string): Promise<numb
 }
 
 /** Mallory's own session to bob: a real handshake under her own identity, then the raw stream. */
-async function openSession(identity: Identity) {
-  const client = new PeerWireClient(`127.0.0.1:${bob().ready.grpcPort}`, grpc.credentials.createInsecure());
-  const ephemeral = generateEphemeralKey();
-  const init = createInit(identity, ephemeral, { nonce: randomBytes(16), responderId: bob().id, name: 'mallory', grpcPort: 1 });
-  const reply = await new Promise<HandshakeReply>((resolve, reject) =>
-    client.handshake(init, (err, res) => (err ? reject(err) : resolve(res))),
-  );
-  const keys: SessionKeys = verifyReply(init, reply, ephemeral, bob().id);
-  const metadata = new grpc.Metadata();
-  metadata.set(SESSION_METADATA_KEY, keys.sessionId.toString('hex'));
-  const stream = client.session(metadata);
-  const ended = new Promise<grpc.StatusObject>((resolve) => stream.on('status', resolve));
-  stream.on('error', () => undefined);
-  const cipher = new FrameCipher(keys, 1 << 20);
-  const received: Item[] = [];
-  stream.on('data', (frame: SealedFrame) => received.push(...FramePayload.decode(cipher.open(frame.counter, frame.ciphertext)).items));
-  const seal = (items: Item[]): SealedFrame => cipher.seal(FramePayload.encode({ items }).finish());
-  return { client, stream, ended, seal, received };
-}
+const openSession = (identity: Identity) => openHostileSession(identity, bob().id, bob().ready.grpcPort);
 
 const direct = (id: string, text: string): Item => ({ kind: { $case: 'direct', value: { id, text, sentAtMs: Date.now() } } });
 const messagesWith = (text: string) => bob().events.filter((e) => e.type === 'message' && e.text === text);
@@ -81,7 +56,7 @@ describe('sessions refuse what was not sealed by the other end', () => {
     expect(status.details).toMatch(/replay/);
     expect(await counter(bob(), 'session.frames_rejected.replay')).toBe(before + 1);
     expect(messagesWith('once only')).toHaveLength(1);
-    session.client.close();
+    session.close();
   });
 
   it('a tampered frame is rejected and nothing in it is shown', async () => {
@@ -95,7 +70,7 @@ describe('sessions refuse what was not sealed by the other end', () => {
     expect(status.code).toBe(grpc.status.PERMISSION_DENIED);
     expect(await counter(bob(), 'session.frames_rejected.auth')).toBe(before + 1);
     expect(messagesWith('tampered text')).toHaveLength(0);
-    session.client.close();
+    session.close();
   });
 
   it('a stream without a handshake is refused', async () => {

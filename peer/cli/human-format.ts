@@ -5,6 +5,7 @@
 import type { PeerEvent } from '../events.js';
 import type { PeerView } from '../peer.js';
 import type { HistoryEntry } from '../store/history-store.js';
+import type { GroupEntry } from '../store/group-store.js';
 import { escapeForTerminal, escapeInline } from './escape.js';
 
 export interface Palette {
@@ -56,7 +57,17 @@ export function formatEvent(event: PeerEvent, p: Palette): string | undefined {
       );
     case 'error':
       return p.red(`error: ${escapeInline(event.message)}`);
+    case 'group_message':
+      return `${p.dim(clock(event.hlcWallMs))} ${p.yellow(`#${escapeInline(event.room)}`)} ${p.cyan(escapeInline(event.authorName))}: ${escapeForTerminal(event.text)}`;
   }
+}
+
+/** A room's history (already in hybrid-logical-clock order). */
+export function formatRoomHistory(entries: GroupEntry[], p: Palette): string {
+  if (entries.length === 0) return p.dim('no messages yet');
+  return entries
+    .map((e) => `${p.dim(clock(e.hlcWallMs))} ${p.yellow(`#${escapeInline(e.room)}`)} ${p.cyan(escapeInline(e.authorName))}: ${escapeForTerminal(e.text)}`)
+    .join('\n');
 }
 
 /** The /peers table. */
@@ -86,6 +97,12 @@ export const HELP = `commands:
   /peers                 peers in sight, and which have a session
   /send NAME|ID TEXT     send a direct message (acknowledged, kept until delivered)
   /history NAME|ID [N]   the last N messages with a peer (default 20)
+  /broadcast TEXT        a group message to everyone, spread by signed gossip
+  /join ROOM             show the messages of a room from now on
+  /say ROOM TEXT         a group message to a room
+  /leave ROOM            stop showing a room
+  /rooms                 the rooms you are in
+  /history #ROOM [N]     a room's last N messages, in causal (hybrid clock) order
   /whoami                your id and safety number
   /whois NAME|ID         a peer's id and safety number, to compare out of band
   /help                  this list

@@ -46,6 +46,9 @@ export function peerCommand(): Command {
     .option('--seed <host:port>', "another peer's gRPC address to exchange announcements with (repeatable)", collect, [])
     .option('--keepalive <ms>', 'ping idle sessions this often; drop one silent for 3× this', integer('--keepalive', 100), 5000)
     .option('--connect-on-discovery', 'open a session to every peer as soon as it is discovered')
+    .option('--fanout <n>', 'neighbours a new group message is pushed to', integer('--fanout', 1), 4)
+    .option('--gossip-ttl <n>', 'hops a new group message may travel (every peer caps it at 16)', integer('--gossip-ttl', 1), 8)
+    .option('--digest-interval <ms>', 'how often to trade a digest of recent group messages with a random neighbour', integer('--digest-interval', 50), 1000)
     .option('--json', 'print every event and result as one JSON line with a "type" field')
     .option('--no-color', 'no colours, even on a terminal')
     .option('--no-stdin', 'do not read commands; run until SIGINT or SIGTERM (for the lab and services)')
@@ -72,6 +75,9 @@ interface PeerFlags {
   seed: string[];
   keepalive: number;
   connectOnDiscovery?: boolean;
+  fanout: number;
+  gossipTtl: number;
+  digestInterval: number;
   json?: boolean;
   color: boolean;
   stdin: boolean;
@@ -94,6 +100,7 @@ export function optionsFromFlags(flags: PeerFlags): PeerOptions {
     seeds: flags.seed,
     keepaliveMs: flags.keepalive,
     connectOnDiscovery: flags.connectOnDiscovery ?? false,
+    gossip: { fanout: flags.fanout, ttl: flags.gossipTtl, digestIntervalMs: flags.digestInterval },
   };
 }
 

@@ -7,7 +7,9 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { PeerEvent } from '../events.js';
 import type { Peer } from '../peer.js';
-import { formatEvent, formatHistory, formatPeers, HELP, palette } from './human-format.js';
+import { EVERYONE } from '../gossip/group-codec.js';
+import { escapeInline } from './escape.js';
+import { formatEvent, formatHistory, formatPeers, formatRoomHistory, HELP, palette } from './human-format.js';
 
 /** Longest command line accepted; longer lines are refused, not truncated. */
 const MAX_LINE = 64 * 1024;
@@ -91,13 +93,40 @@ async function runCommand(
     }
     case '/history': {
       const who = rest[0];
-      if (!who) throw new Error('usage: /history NAME|ID [N]');
+      if (!who) throw new Error('usage: /history NAME|ID|#ROOM [N]');
       const limit = rest[1] === undefined ? 20 : Number(rest[1]);
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new Error('N must be a whole number from 1 to 10000');
+      if (who.startsWith('#')) {
+        const room = who.slice(1);
+        const entries = peer.roomHistory(room, limit);
+        return print({ type: 'room_history', room, entries }, formatRoomHistory(entries, p));
+      }
       const entries = peer.historyWith(who, limit);
       return print({ type: 'history', peer: who, entries }, formatHistory(entries, peer.options.name, p));
     }
+    case '/broadcast': {
+      if (!argument) throw new Error('usage: /broadcast TEXT');
+      const sent = await peer.broadcast(argument);
+      return print({ type: 'said', room: EVERYONE, ...sent }, undefined);
+    }
+    case '/say': {
+      const room = rest[0];
+      const text = argument.slice((room ?? '').length).trim();
+      if (!room || !text) throw new Error('usage: /say ROOM TEXT');
+      const sent = await peer.say(room, text);
+      return print({ type: 'said', room, ...sent }, undefined);
+    }
+    case '/join':
+    case '/leave': {
+      if (!rest[0]) throw new Error(`usage: ${command} ROOM`);
+      const rooms = command === '/join' ? await peer.joinRoom(rest[0]) : await peer.leaveRoom(rest[0]);
+      return print({ type: 'rooms', rooms }, p.dim(`rooms: ${rooms.map((r) => `#${escapeInline(r)}`).join(' ')}`));
+    }
+    case '/rooms': {
+      const rooms = peer.joinedRooms();
+      return print({ type: 'rooms', rooms }, p.dim(`rooms: ${rooms.map((r) => `#${escapeInline(r)}`).join(' ')}`));
+    }
     default:
-      throw new Error(`unknown command "${command.slice(0, 40)}"; /help lists them`);
+      throw new Error(`unknown command "${escapeInline(command.slice(0, 40))}"; /help lists them`);
   }
 }

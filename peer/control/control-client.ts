@@ -5,6 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   ControlClient as GeneratedControlClient,
+  type GroupEntry,
   type HistoryEntry,
   type PeerEntry,
   type PeerInfo,
@@ -14,7 +15,7 @@ import {
 import type { PeerEvent } from '../events.js';
 import { fromControlEvent } from './event-mapping.js';
 
-export type { HistoryEntry, PeerEntry, PeerInfo, SendResponse, StatsResponse };
+export type { GroupEntry, HistoryEntry, PeerEntry, PeerInfo, SendResponse, StatsResponse };
 
 /** An open event subscription; `close()` cancels it. */
 export interface Subscription {
@@ -51,6 +52,23 @@ export class ControlClient {
 
   async history(peer: string, limit = 100): Promise<HistoryEntry[]> {
     return (await this.call<{ entries: HistoryEntry[] }>((cb) => this.client.history({ peer, limit }, this.metadata, this.options(), cb))).entries;
+  }
+
+  /** Writes to a room by gossip ("everyone" or "" for a broadcast). */
+  say(room: string, text: string): Promise<{ messageId: string }> {
+    return this.call((cb) => this.client.say({ room, text }, this.metadata, this.options(), cb));
+  }
+
+  async joinRoom(room: string): Promise<string[]> {
+    return (await this.call<{ rooms: string[] }>((cb) => this.client.joinRoom({ room }, this.metadata, this.options(), cb))).rooms;
+  }
+
+  async leaveRoom(room: string): Promise<string[]> {
+    return (await this.call<{ rooms: string[] }>((cb) => this.client.leaveRoom({ room }, this.metadata, this.options(), cb))).rooms;
+  }
+
+  async roomHistory(room: string, limit = 100): Promise<GroupEntry[]> {
+    return (await this.call<{ entries: GroupEntry[] }>((cb) => this.client.roomHistory({ room, limit }, this.metadata, this.options(), cb))).entries;
   }
 
   stats(): Promise<StatsResponse> {

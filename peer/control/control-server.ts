@@ -18,6 +18,7 @@ import { PEERLAB_VERSION, SendError } from '../peer.js';
 import { LIMITS } from '../limits.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { toControlEvent } from './event-mapping.js';
+import { EVERYONE } from '../gossip/group-codec.js';
 
 /** Events buffered for one slow subscriber before it is cut off. */
 const MAX_BUFFERED_EVENTS = 100_000;
@@ -96,6 +97,12 @@ export class ControlServer implements AsyncDisposable {
         entries: peer.historyWith(request.peer, Math.min(request.limit || 100, 10_000)),
       })),
       stats: unary(token, () => peer.stats()),
+      say: unary(token, (request: { room: string; text: string }) => peer.say(request.room || EVERYONE, request.text)),
+      joinRoom: unary(token, async (request: { room: string }) => ({ rooms: await peer.joinRoom(request.room) })),
+      leaveRoom: unary(token, async (request: { room: string }) => ({ rooms: await peer.leaveRoom(request.room) })),
+      roomHistory: unary(token, (request: { room: string; limit: number }) => ({
+        entries: peer.roomHistory(request.room || EVERYONE, Math.min(request.limit || 100, 10_000)),
+      })),
       events: (call: grpc.ServerWritableStream<EventsRequest, ControlEvent>) => {
         if (!authorized(call, token)) {
           call.emit('error', UNAUTHENTICATED);

@@ -44,6 +44,10 @@ export function toControlEvent(event: PeerEvent): ControlEvent | undefined {
       return { atMs, kind: { $case: 'keyChanged', value: { peerName: event.peerName, oldId: event.oldId, newId: event.newId } } };
     case 'error':
       return { atMs, kind: { $case: 'error', value: { code: event.code, message: event.message } } };
+    case 'group_message': {
+      const { type: _type, atMs: _at, ...value } = event;
+      return { atMs, kind: { $case: 'groupMessage', value } };
+    }
     case 'ready':
       return undefined;
   }
@@ -69,6 +73,8 @@ export function fromControlEvent(event: ControlEvent): PeerEvent | undefined {
       return { type: 'key_changed', atMs, ...kind.value };
     case 'error':
       return { type: 'error', atMs, ...kind.value };
+    case 'groupMessage':
+      return { type: 'group_message', atMs, ...kind.value };
     default:
       return undefined;
   }

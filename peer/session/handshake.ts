@@ -35,7 +35,7 @@ export interface SessionKeys {
 /** Why a handshake was refused; the message names what did not check out. */
 export class HandshakeError extends Error {
   constructor(
-    readonly reason: 'version' | 'malformed' | 'bad_signature' | 'wrong_peer' | 'id_mismatch',
+    readonly reason: 'version' | 'malformed' | 'bad_signature' | 'wrong_peer' | 'id_mismatch' | 'banned',
     message: string,
   ) {
     super(message);

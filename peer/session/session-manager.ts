@@ -70,10 +70,13 @@ interface PendingSession {
 /** Pending handshakes kept at once, and how long one waits for its stream. */
 const MAX_PENDING = 1024;
 const PENDING_TTL_MS = 10_000;
+/** How long a session that lost a simultaneous-dial race is still read before it is closed. */
+const RETIRE_GRACE_MS = 2_000;
 
 export class SessionManager {
   readonly registry: SessionRegistry;
   private readonly pending = new Map<string, PendingSession>();
+  private readonly banned = new Map<string, number>();
   private readonly dialing = new Set<string>();
   private readonly clients = new Map<string, PeerWireClient>();
   private readonly backoff = new Backoff();
@@ -123,6 +126,23 @@ export class SessionManager {
     this.clients.clear();
   }
 
+  /**
+   * Closes the session to `peerId` and refuses it for `banMs`: for peers that
+   * break the rules (a flood of invalid messages). Counted by reason.
+   */
+  disconnect(peerId: string, reason: string, banMs: number): void {
+    this.banned.set(peerId, this.options.clock.monotonic() + banMs);
+    this.registry.get(peerId)?.close(`disconnected: ${reason}`, new Error(reason));
+  }
+
+  private isBanned(peerId: string): boolean {
+    const until = this.banned.get(peerId);
+    if (until === undefined) return false;
+    if (until > this.options.clock.monotonic()) return true;
+    this.banned.delete(peerId);
+    return false;
+  }
+
   /** True when a confirmed session to `peerId` is open. */
   isUp(peerId: string): boolean {
     return this.registry.get(peerId) !== undefined;
@@ -133,7 +153,7 @@ export class SessionManager {
    * the peer is backing off. Returns when the next attempt may start if backing off.
    */
   ensureSession(peerId: string): number | undefined {
-    if (this.stopped || this.isUp(peerId) || this.dialing.has(peerId)) return undefined;
+    if (this.stopped || this.isUp(peerId) || this.dialing.has(peerId) || this.isBanned(peerId)) return undefined;
     const now = this.options.clock.monotonic();
     if (!this.backoff.mayTry(peerId, now)) return this.backoff.notBefore(peerId);
     const address = this.options.addressOf(peerId);
@@ -200,6 +220,7 @@ export class SessionManager {
   private answerHandshake(init: HandshakeInit): HandshakeReply {
     const now = this.options.clock.monotonic();
     const peerId = verifyInit(init, this.options.identity.id);
+    if (this.isBanned(peerId)) throw new HandshakeError('banned', 'this peer is temporarily refusing you: too many invalid messages');
     this.prunePending(now);
     if (this.pending.size >= MAX_PENDING) {
       throw new HandshakeError('malformed', `too many handshakes in progress (${MAX_PENDING}); try again`);
@@ -272,7 +293,9 @@ export class SessionManager {
 
   private confirm(session: Session, handshakeMs: number): void {
     const { kept, dropped } = this.registry.register(session);
-    if (dropped) dropped.close('replaced by a newer session');
+    // Both ends pick the same survivor, but frames already sent on the other one are still in
+    // flight: keep reading it for a moment before closing, so nothing sent during the race is lost.
+    if (dropped) setTimeout(() => dropped.close('replaced by a newer session'), RETIRE_GRACE_MS).unref();
     if (kept === session) {
       this.options.counters.add('session.opened');
       this.options.onSessionUp(session, handshakeMs);
@@ -295,7 +318,8 @@ export class SessionManager {
         rest.push(item);
       }
     }
-    if (rest.length > 0 && this.registry.get(session.peerId) === session) this.options.onItems(session, rest);
+    // Items from a session being retired still count: it is just as authenticated.
+    if (rest.length > 0) this.options.onItems(session, rest);
   }
 
   private keepalive(): void {

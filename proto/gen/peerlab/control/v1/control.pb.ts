@@ -106,6 +106,48 @@ export interface HistoryResponse {
   entries: HistoryEntry[];
 }
 
+export interface SayRequest {
+  /** A room name, or "everyone" (also what an empty room means) for a broadcast. */
+  room: string;
+  text: string;
+}
+
+export interface SayResponse {
+  messageId: string;
+}
+
+export interface RoomRequest {
+  room: string;
+}
+
+export interface RoomsResponse {
+  /** Rooms joined, "everyone" always among them. */
+  rooms: string[];
+}
+
+export interface RoomHistoryRequest {
+  room: string;
+  /** Most recent entries; 0 means 100, capped at 10000. */
+  limit: number;
+}
+
+export interface GroupEntry {
+  messageId: string;
+  room: string;
+  authorId: string;
+  authorName: string;
+  text: string;
+  /** Hybrid logical clock of the author: history is in this order. */
+  hlcWallMs: number;
+  hlcLogical: number;
+  receivedAtMs: number;
+  hops: number;
+}
+
+export interface RoomHistoryResponse {
+  entries: GroupEntry[];
+}
+
 export interface EventsRequest {
 }
 
@@ -146,6 +188,18 @@ export interface KeyChangedEvent {
   newId: string;
 }
 
+export interface GroupMessageEvent {
+  messageId: string;
+  room: string;
+  authorId: string;
+  authorName: string;
+  text: string;
+  hlcWallMs: number;
+  hlcLogical: number;
+  /** Hops the copy that reached this peer travelled (0 for the author's own). */
+  hops: number;
+}
+
 export interface ErrorEvent {
   code: string;
   message: string;
@@ -163,6 +217,9 @@ export interface Event {
     | { $case: "delivered"; value: DeliveredEvent }
     | { $case: "keyChanged"; value: KeyChangedEvent }
     | { $case: "error"; value: ErrorEvent }
+    | //
+    /** Only for rooms this peer has joined (and "everyone"). */
+    { $case: "groupMessage"; value: GroupMessageEvent }
     | undefined;
 }
 
@@ -1004,6 +1061,521 @@ export const HistoryResponse: MessageFns<HistoryResponse> = {
   },
 };
 
+function createBaseSayRequest(): SayRequest {
+  return { room: "", text: "" };
+}
+
+export const SayRequest: MessageFns<SayRequest> = {
+  encode(message: SayRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.room !== "") {
+      writer.uint32(10).string(message.room);
+    }
+    if (message.text !== "") {
+      writer.uint32(18).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SayRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSayRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.room = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<SayRequest>): SayRequest {
+    return SayRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SayRequest>): SayRequest {
+    const message = createBaseSayRequest();
+    message.room = object.room ?? "";
+    message.text = object.text ?? "";
+    return message;
+  },
+};
+
+function createBaseSayResponse(): SayResponse {
+  return { messageId: "" };
+}
+
+export const SayResponse: MessageFns<SayResponse> = {
+  encode(message: SayResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.messageId !== "") {
+      writer.uint32(10).string(message.messageId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SayResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSayResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<SayResponse>): SayResponse {
+    return SayResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SayResponse>): SayResponse {
+    const message = createBaseSayResponse();
+    message.messageId = object.messageId ?? "";
+    return message;
+  },
+};
+
+function createBaseRoomRequest(): RoomRequest {
+  return { room: "" };
+}
+
+export const RoomRequest: MessageFns<RoomRequest> = {
+  encode(message: RoomRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.room !== "") {
+      writer.uint32(10).string(message.room);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.room = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<RoomRequest>): RoomRequest {
+    return RoomRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RoomRequest>): RoomRequest {
+    const message = createBaseRoomRequest();
+    message.room = object.room ?? "";
+    return message;
+  },
+};
+
+function createBaseRoomsResponse(): RoomsResponse {
+  return { rooms: [] };
+}
+
+export const RoomsResponse: MessageFns<RoomsResponse> = {
+  encode(message: RoomsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.rooms) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rooms.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<RoomsResponse>): RoomsResponse {
+    return RoomsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RoomsResponse>): RoomsResponse {
+    const message = createBaseRoomsResponse();
+    message.rooms = object.rooms?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseRoomHistoryRequest(): RoomHistoryRequest {
+  return { room: "", limit: 0 };
+}
+
+export const RoomHistoryRequest: MessageFns<RoomHistoryRequest> = {
+  encode(message: RoomHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.room !== "") {
+      writer.uint32(10).string(message.room);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomHistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.room = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<RoomHistoryRequest>): RoomHistoryRequest {
+    return RoomHistoryRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RoomHistoryRequest>): RoomHistoryRequest {
+    const message = createBaseRoomHistoryRequest();
+    message.room = object.room ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseGroupEntry(): GroupEntry {
+  return {
+    messageId: "",
+    room: "",
+    authorId: "",
+    authorName: "",
+    text: "",
+    hlcWallMs: 0,
+    hlcLogical: 0,
+    receivedAtMs: 0,
+    hops: 0,
+  };
+}
+
+export const GroupEntry: MessageFns<GroupEntry> = {
+  encode(message: GroupEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.messageId !== "") {
+      writer.uint32(10).string(message.messageId);
+    }
+    if (message.room !== "") {
+      writer.uint32(18).string(message.room);
+    }
+    if (message.authorId !== "") {
+      writer.uint32(26).string(message.authorId);
+    }
+    if (message.authorName !== "") {
+      writer.uint32(34).string(message.authorName);
+    }
+    if (message.text !== "") {
+      writer.uint32(42).string(message.text);
+    }
+    if (message.hlcWallMs !== 0) {
+      writer.uint32(48).uint64(message.hlcWallMs);
+    }
+    if (message.hlcLogical !== 0) {
+      writer.uint32(56).uint32(message.hlcLogical);
+    }
+    if (message.receivedAtMs !== 0) {
+      writer.uint32(64).uint64(message.receivedAtMs);
+    }
+    if (message.hops !== 0) {
+      writer.uint32(72).uint32(message.hops);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GroupEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGroupEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.room = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.authorId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.authorName = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.hlcWallMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.hlcLogical = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.receivedAtMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.hops = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<GroupEntry>): GroupEntry {
+    return GroupEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GroupEntry>): GroupEntry {
+    const message = createBaseGroupEntry();
+    message.messageId = object.messageId ?? "";
+    message.room = object.room ?? "";
+    message.authorId = object.authorId ?? "";
+    message.authorName = object.authorName ?? "";
+    message.text = object.text ?? "";
+    message.hlcWallMs = object.hlcWallMs ?? 0;
+    message.hlcLogical = object.hlcLogical ?? 0;
+    message.receivedAtMs = object.receivedAtMs ?? 0;
+    message.hops = object.hops ?? 0;
+    return message;
+  },
+};
+
+function createBaseRoomHistoryResponse(): RoomHistoryResponse {
+  return { entries: [] };
+}
+
+export const RoomHistoryResponse: MessageFns<RoomHistoryResponse> = {
+  encode(message: RoomHistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.entries) {
+      GroupEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomHistoryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomHistoryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.entries.push(GroupEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<RoomHistoryResponse>): RoomHistoryResponse {
+    return RoomHistoryResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RoomHistoryResponse>): RoomHistoryResponse {
+    const message = createBaseRoomHistoryResponse();
+    message.entries = object.entries?.map((e) => GroupEntry.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseEventsRequest(): EventsRequest {
   return {};
 }
@@ -1502,6 +2074,145 @@ export const KeyChangedEvent: MessageFns<KeyChangedEvent> = {
   },
 };
 
+function createBaseGroupMessageEvent(): GroupMessageEvent {
+  return { messageId: "", room: "", authorId: "", authorName: "", text: "", hlcWallMs: 0, hlcLogical: 0, hops: 0 };
+}
+
+export const GroupMessageEvent: MessageFns<GroupMessageEvent> = {
+  encode(message: GroupMessageEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.messageId !== "") {
+      writer.uint32(10).string(message.messageId);
+    }
+    if (message.room !== "") {
+      writer.uint32(18).string(message.room);
+    }
+    if (message.authorId !== "") {
+      writer.uint32(26).string(message.authorId);
+    }
+    if (message.authorName !== "") {
+      writer.uint32(34).string(message.authorName);
+    }
+    if (message.text !== "") {
+      writer.uint32(42).string(message.text);
+    }
+    if (message.hlcWallMs !== 0) {
+      writer.uint32(48).uint64(message.hlcWallMs);
+    }
+    if (message.hlcLogical !== 0) {
+      writer.uint32(56).uint32(message.hlcLogical);
+    }
+    if (message.hops !== 0) {
+      writer.uint32(64).uint32(message.hops);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GroupMessageEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGroupMessageEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.room = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.authorId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.authorName = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.hlcWallMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.hlcLogical = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.hops = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<GroupMessageEvent>): GroupMessageEvent {
+    return GroupMessageEvent.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GroupMessageEvent>): GroupMessageEvent {
+    const message = createBaseGroupMessageEvent();
+    message.messageId = object.messageId ?? "";
+    message.room = object.room ?? "";
+    message.authorId = object.authorId ?? "";
+    message.authorName = object.authorName ?? "";
+    message.text = object.text ?? "";
+    message.hlcWallMs = object.hlcWallMs ?? 0;
+    message.hlcLogical = object.hlcLogical ?? 0;
+    message.hops = object.hops ?? 0;
+    return message;
+  },
+};
+
 function createBaseErrorEvent(): ErrorEvent {
   return { code: "", message: "" };
 }
@@ -1603,6 +2314,9 @@ export const Event: MessageFns<Event> = {
       case "error":
         ErrorEvent.encode(message.kind.value, writer.uint32(74).fork()).join();
         break;
+      case "groupMessage":
+        GroupMessageEvent.encode(message.kind.value, writer.uint32(82).fork()).join();
+        break;
     }
     return writer;
   },
@@ -1692,6 +2406,14 @@ export const Event: MessageFns<Event> = {
             message.kind = { $case: "error", value: ErrorEvent.decode(reader, reader.uint32()) };
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.kind = { $case: "groupMessage", value: GroupMessageEvent.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1756,6 +2478,12 @@ export const Event: MessageFns<Event> = {
       case "error": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "error", value: ErrorEvent.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "groupMessage": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "groupMessage", value: GroupMessageEvent.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -2130,6 +2858,43 @@ export const ControlService = {
     responseSerialize: (value: StatsResponse): Buffer => Buffer.from(StatsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): StatsResponse => StatsResponse.decode(value),
   },
+  /** Writes to a room by signed gossip; stored here before this returns. */
+  say: {
+    path: "/peerlab.control.v1.Control/Say" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SayRequest): Buffer => Buffer.from(SayRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SayRequest => SayRequest.decode(value),
+    responseSerialize: (value: SayResponse): Buffer => Buffer.from(SayResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SayResponse => SayResponse.decode(value),
+  },
+  joinRoom: {
+    path: "/peerlab.control.v1.Control/JoinRoom" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RoomRequest): Buffer => Buffer.from(RoomRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RoomRequest => RoomRequest.decode(value),
+    responseSerialize: (value: RoomsResponse): Buffer => Buffer.from(RoomsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RoomsResponse => RoomsResponse.decode(value),
+  },
+  leaveRoom: {
+    path: "/peerlab.control.v1.Control/LeaveRoom" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RoomRequest): Buffer => Buffer.from(RoomRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RoomRequest => RoomRequest.decode(value),
+    responseSerialize: (value: RoomsResponse): Buffer => Buffer.from(RoomsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RoomsResponse => RoomsResponse.decode(value),
+  },
+  roomHistory: {
+    path: "/peerlab.control.v1.Control/RoomHistory" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RoomHistoryRequest): Buffer => Buffer.from(RoomHistoryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RoomHistoryRequest => RoomHistoryRequest.decode(value),
+    responseSerialize: (value: RoomHistoryResponse): Buffer => Buffer.from(RoomHistoryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RoomHistoryResponse => RoomHistoryResponse.decode(value),
+  },
 } as const;
 
 export interface ControlServer extends UntypedServiceImplementation {
@@ -2141,6 +2906,11 @@ export interface ControlServer extends UntypedServiceImplementation {
   /** Every event from now on, until the client cancels. */
   events: handleServerStreamingCall<EventsRequest, Event>;
   stats: handleUnaryCall<StatsRequest, StatsResponse>;
+  /** Writes to a room by signed gossip; stored here before this returns. */
+  say: handleUnaryCall<SayRequest, SayResponse>;
+  joinRoom: handleUnaryCall<RoomRequest, RoomsResponse>;
+  leaveRoom: handleUnaryCall<RoomRequest, RoomsResponse>;
+  roomHistory: handleUnaryCall<RoomHistoryRequest, RoomHistoryResponse>;
 }
 
 export interface ControlClient extends Client {
@@ -2216,6 +2986,64 @@ export interface ControlClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: StatsResponse) => void,
+  ): ClientUnaryCall;
+  /** Writes to a room by signed gossip; stored here before this returns. */
+  say(request: SayRequest, callback: (error: ServiceError | null, response: SayResponse) => void): ClientUnaryCall;
+  say(
+    request: SayRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SayResponse) => void,
+  ): ClientUnaryCall;
+  say(
+    request: SayRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SayResponse) => void,
+  ): ClientUnaryCall;
+  joinRoom(
+    request: RoomRequest,
+    callback: (error: ServiceError | null, response: RoomsResponse) => void,
+  ): ClientUnaryCall;
+  joinRoom(
+    request: RoomRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RoomsResponse) => void,
+  ): ClientUnaryCall;
+  joinRoom(
+    request: RoomRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RoomsResponse) => void,
+  ): ClientUnaryCall;
+  leaveRoom(
+    request: RoomRequest,
+    callback: (error: ServiceError | null, response: RoomsResponse) => void,
+  ): ClientUnaryCall;
+  leaveRoom(
+    request: RoomRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RoomsResponse) => void,
+  ): ClientUnaryCall;
+  leaveRoom(
+    request: RoomRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RoomsResponse) => void,
+  ): ClientUnaryCall;
+  roomHistory(
+    request: RoomHistoryRequest,
+    callback: (error: ServiceError | null, response: RoomHistoryResponse) => void,
+  ): ClientUnaryCall;
+  roomHistory(
+    request: RoomHistoryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RoomHistoryResponse) => void,
+  ): ClientUnaryCall;
+  roomHistory(
+    request: RoomHistoryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RoomHistoryResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -117,10 +117,15 @@ export interface FramePayload {
 }
 
 export interface Item {
-  kind: { $case: "direct"; value: DirectMessage } | { $case: "ack"; value: Ack } | { $case: "ping"; value: Ping } | {
-    $case: "pong";
-    value: Pong;
-  } | undefined;
+  kind:
+    | { $case: "direct"; value: DirectMessage }
+    | { $case: "ack"; value: Ack }
+    | { $case: "ping"; value: Ping }
+    | { $case: "pong"; value: Pong }
+    | { $case: "group"; value: GroupMessage }
+    | { $case: "digest"; value: GossipDigest }
+    | { $case: "pull"; value: GossipPull }
+    | undefined;
 }
 
 /** A 1:1 message. The sender is the session's authenticated peer, never a field. */
@@ -135,6 +140,46 @@ export interface DirectMessage {
 /** "I have stored message `id`": sent only after the message is on disk. */
 export interface Ack {
   id: string;
+}
+
+/**
+ * A group message as it travels: the author's signed body, plus the hop fields
+ * that change at every hop and so are not signed.
+ */
+export interface GroupMessage {
+  /** An encoded GroupBody, exactly as the author signed it. */
+  body: Buffer;
+  /** Ed25519 over "peerlab/group/v1" || body, by the author. */
+  signature: Buffer;
+  /** The author's public key; its hash must equal body.author_id. */
+  authorKey: Buffer;
+  /** Hops this copy may still travel; capped by every receiver. */
+  ttl: number;
+  /** Hops travelled so far (the author sends 0). */
+  hops: number;
+}
+
+/** What the author signed. The message id is sha256(body)[0:16], so it names the content. */
+export interface GroupBody {
+  authorId: string;
+  authorName: string;
+  /** "everyone" for a broadcast, else a room name. */
+  room: string;
+  text: string;
+  /** Hybrid logical clock of the author when it wrote the message: orders history. */
+  hlcWallMs: number;
+  hlcLogical: number;
+}
+
+/** Anti-entropy: "these are the group messages I have since `since_ms`". */
+export interface GossipDigest {
+  sinceMs: number;
+  ids: Buffer[];
+}
+
+/** "Send me these group messages" (ids from a digest that the asker lacks). */
+export interface GossipPull {
+  ids: Buffer[];
 }
 
 export interface Ping {
@@ -840,6 +885,15 @@ export const Item: MessageFns<Item> = {
       case "pong":
         Pong.encode(message.kind.value, writer.uint32(34).fork()).join();
         break;
+      case "group":
+        GroupMessage.encode(message.kind.value, writer.uint32(42).fork()).join();
+        break;
+      case "digest":
+        GossipDigest.encode(message.kind.value, writer.uint32(50).fork()).join();
+        break;
+      case "pull":
+        GossipPull.encode(message.kind.value, writer.uint32(58).fork()).join();
+        break;
     }
     return writer;
   },
@@ -889,6 +943,30 @@ export const Item: MessageFns<Item> = {
             message.kind = { $case: "pong", value: Pong.decode(reader, reader.uint32()) };
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.kind = { $case: "group", value: GroupMessage.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.kind = { $case: "digest", value: GossipDigest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.kind = { $case: "pull", value: GossipPull.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -928,6 +1006,24 @@ export const Item: MessageFns<Item> = {
       case "pong": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "pong", value: Pong.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "group": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "group", value: GroupMessage.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "digest": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "digest", value: GossipDigest.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "pull": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "pull", value: GossipPull.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -1066,6 +1162,346 @@ export const Ack: MessageFns<Ack> = {
   fromPartial(object: DeepPartial<Ack>): Ack {
     const message = createBaseAck();
     message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseGroupMessage(): GroupMessage {
+  return { body: Buffer.alloc(0), signature: Buffer.alloc(0), authorKey: Buffer.alloc(0), ttl: 0, hops: 0 };
+}
+
+export const GroupMessage: MessageFns<GroupMessage> = {
+  encode(message: GroupMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.body.length !== 0) {
+      writer.uint32(10).bytes(message.body);
+    }
+    if (message.signature.length !== 0) {
+      writer.uint32(18).bytes(message.signature);
+    }
+    if (message.authorKey.length !== 0) {
+      writer.uint32(26).bytes(message.authorKey);
+    }
+    if (message.ttl !== 0) {
+      writer.uint32(32).uint32(message.ttl);
+    }
+    if (message.hops !== 0) {
+      writer.uint32(40).uint32(message.hops);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GroupMessage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGroupMessage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.body = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.signature = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.authorKey = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.ttl = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.hops = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<GroupMessage>): GroupMessage {
+    return GroupMessage.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GroupMessage>): GroupMessage {
+    const message = createBaseGroupMessage();
+    message.body = object.body ?? Buffer.alloc(0);
+    message.signature = object.signature ?? Buffer.alloc(0);
+    message.authorKey = object.authorKey ?? Buffer.alloc(0);
+    message.ttl = object.ttl ?? 0;
+    message.hops = object.hops ?? 0;
+    return message;
+  },
+};
+
+function createBaseGroupBody(): GroupBody {
+  return { authorId: "", authorName: "", room: "", text: "", hlcWallMs: 0, hlcLogical: 0 };
+}
+
+export const GroupBody: MessageFns<GroupBody> = {
+  encode(message: GroupBody, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.authorId !== "") {
+      writer.uint32(10).string(message.authorId);
+    }
+    if (message.authorName !== "") {
+      writer.uint32(18).string(message.authorName);
+    }
+    if (message.room !== "") {
+      writer.uint32(26).string(message.room);
+    }
+    if (message.text !== "") {
+      writer.uint32(34).string(message.text);
+    }
+    if (message.hlcWallMs !== 0) {
+      writer.uint32(40).uint64(message.hlcWallMs);
+    }
+    if (message.hlcLogical !== 0) {
+      writer.uint32(48).uint32(message.hlcLogical);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GroupBody {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGroupBody();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.authorId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.authorName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.room = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.hlcWallMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.hlcLogical = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<GroupBody>): GroupBody {
+    return GroupBody.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GroupBody>): GroupBody {
+    const message = createBaseGroupBody();
+    message.authorId = object.authorId ?? "";
+    message.authorName = object.authorName ?? "";
+    message.room = object.room ?? "";
+    message.text = object.text ?? "";
+    message.hlcWallMs = object.hlcWallMs ?? 0;
+    message.hlcLogical = object.hlcLogical ?? 0;
+    return message;
+  },
+};
+
+function createBaseGossipDigest(): GossipDigest {
+  return { sinceMs: 0, ids: [] };
+}
+
+export const GossipDigest: MessageFns<GossipDigest> = {
+  encode(message: GossipDigest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sinceMs !== 0) {
+      writer.uint32(8).uint64(message.sinceMs);
+    }
+    for (const v of message.ids) {
+      writer.uint32(18).bytes(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GossipDigest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGossipDigest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.sinceMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.ids.push(Buffer.from(reader.bytes()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<GossipDigest>): GossipDigest {
+    return GossipDigest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GossipDigest>): GossipDigest {
+    const message = createBaseGossipDigest();
+    message.sinceMs = object.sinceMs ?? 0;
+    message.ids = object.ids?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseGossipPull(): GossipPull {
+  return { ids: [] };
+}
+
+export const GossipPull: MessageFns<GossipPull> = {
+  encode(message: GossipPull, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.ids) {
+      writer.uint32(10).bytes(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GossipPull {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGossipPull();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ids.push(Buffer.from(reader.bytes()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<GossipPull>): GossipPull {
+    return GossipPull.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GossipPull>): GossipPull {
+    const message = createBaseGossipPull();
+    message.ids = object.ids?.map((e) => e) || [];
     return message;
   },
 };
