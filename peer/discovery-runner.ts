@@ -9,7 +9,7 @@ import { PeerWireClient, SignedAnnouncement, type Announcement } from '../proto/
 import type { Clock } from './clock.js';
 import { PeerTable, type PeerRecord, type PeerTableEvent } from './core/peer-table.js';
 import type { Counters } from './counters.js';
-import { decodeAnnouncement, encodeAnnouncement } from './discovery/announcement.js';
+import { encodeAnnouncement, verifyAnnouncement } from './discovery/announcement.js';
 import { MulticastDiscovery } from './discovery/multicast.js';
 import type { Identity } from './identity/identity.js';
 import { parseHostPort, type PeerOptions } from './options.js';
@@ -96,7 +96,7 @@ export class DiscoveryRunner {
 
   /** Answers an Exchange call from a peer that has us as a seed. */
   exchange(request: SignedAnnouncement, fromHost: string): SignedAnnouncement {
-    const result = decodeAnnouncement(SignedAnnouncement.encode(request).finish());
+    const result = verifyAnnouncement(request);
     if (!result.ok) {
       this.deps.counters.add(`discovery.seed.dropped.${result.reason}`);
       throw new Error(`announcement refused: ${result.reason}`);
@@ -116,7 +116,7 @@ export class DiscoveryRunner {
           this.deps.counters.add('discovery.seed.errors');
           return;
         }
-        const result = decodeAnnouncement(SignedAnnouncement.encode(reply).finish());
+        const result = verifyAnnouncement(reply);
         if (!result.ok) this.deps.counters.add(`discovery.seed.dropped.${result.reason}`);
         else this.observe(result.announcement, host, 'seed');
       });

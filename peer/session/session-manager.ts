@@ -124,6 +124,7 @@ export class SessionManager {
     for (const session of this.registry.all()) session.close('peer stopping');
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
+    this.pings.clear();
   }
 
   /**
@@ -160,17 +161,13 @@ export class SessionManager {
     if (!address) return undefined;
     this.dialing.add(peerId);
     this.dial(peerId, address)
-      .catch((err: Error) => {
+      .catch(() => {
         this.options.counters.add('session.dial_failed');
         this.backoff.failed(peerId, this.options.clock.monotonic());
-        this.lastDialError.set(peerId, err.message);
       })
       .finally(() => this.dialing.delete(peerId));
     return undefined;
   }
-
-  /** The last reason a dial to `peerId` failed, for error messages. */
-  readonly lastDialError = new Map<string, string>();
 
   /** Round trip of a sealed ping on the session to `peerId`, in ms. */
   ping(peerId: string): Promise<number> {
@@ -214,7 +211,6 @@ export class SessionManager {
     session.send({ kind: { $case: 'ping', value: { nonce: 0 } } });
     this.confirm(session, this.options.clock.monotonic() - started);
     this.backoff.succeeded(peerId);
-    this.lastDialError.delete(peerId);
   }
 
   private answerHandshake(init: HandshakeInit): HandshakeReply {
