@@ -12,7 +12,7 @@
  * live peer ends up with every recent message even when push missed it.
  */
 import type { GroupMessage, Item } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
-import { verifyGroupMessage, type GroupRejectReason, type VerifiedGroupMessage } from '../gossip/group-codec.js';
+import { groupMessageId, verifyGroupMessage, type GroupRejectReason, type VerifiedGroupMessage } from '../gossip/group-codec.js';
 import { SeenCache } from './seen-cache.js';
 import { TokenBuckets } from './token-bucket.js';
 
@@ -96,12 +96,15 @@ export class GossipRouter {
   /** A group message copy from neighbour `from`. */
   onGroup(from: string, wire: GroupMessage, now: number, neighbours: string[]): GossipAction[] {
     if (!this.rates.take(from, now)) return [{ type: 'reject', from, reason: 'rate_limited' }];
+    // The id is a hash of the body, so a copy of something we already accepted can be dropped
+    // before the signature check: verifying is the costly step, and most copies are duplicates.
+    const id = groupMessageId(wire.body);
+    if (this.seen.has(id, now) || this.store.has(id)) return [{ type: 'duplicate', from }];
     const result = this.verify(wire);
     if (!result.ok) return this.invalidFrom(from, result.reason, now);
     const { message } = result;
     const wall = message.body.hlcWallMs;
     if (wall > now + this.options.maxFutureSkewMs) return this.invalidFrom(from, 'future', now);
-    if (this.seen.has(message.id, now) || this.store.has(message.id)) return [{ type: 'duplicate', from }];
     // Too old for the seen-cache to vouch for it: a replay, not news.
     if (wall < now - this.options.seenMaxAgeMs) return this.invalidFrom(from, 'stale', now);
     this.seen.add(message.id, now);

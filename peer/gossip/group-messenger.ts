@@ -4,7 +4,7 @@
  * opening), stores and shows what it delivers, runs the anti-entropy timer,
  * counts every rejection, and cuts off neighbours that flood invalid messages.
  */
-import type { Item } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
+import type { GroupMessage, Item } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
 import type { Clock } from '../clock.js';
 import { DEFAULT_GOSSIP_OPTIONS, GossipRouter, type GossipAction, type GossipOptions } from '../core/gossip-router.js';
 import { HybridClock } from '../core/hlc.js';
@@ -15,7 +15,7 @@ import { LIMITS, utf8Length } from '../limits.js';
 import { SendError } from '../messaging/direct-messenger.js';
 import type { GroupEntry, GroupStore } from '../store/group-store.js';
 import type { RoomsStore } from '../store/rooms-store.js';
-import { createGroupMessage, roomProblem, type VerifiedGroupMessage } from './group-codec.js';
+import { createGroupMessage, roomProblem, verifyGroupMessage, type VerifiedGroupMessage } from './group-codec.js';
 
 /** Items kept for a neighbour whose session is still opening; past this, anti-entropy covers. */
 const MAX_QUEUED_PER_PEER = 1024;
@@ -47,7 +47,12 @@ export class GroupMessenger {
 
   constructor(private readonly deps: GroupMessengerOptions) {
     this.options = { ...DEFAULT_GOSSIP_OPTIONS, ...deps.gossip };
-    this.router = new GossipRouter(deps.identity.id, deps.store, this.options, deps.random ?? Math.random);
+    // Counted so the lab can set each peer's signature checks against the verify ceiling (~5k/s/core).
+    const verify = (wire: GroupMessage) => {
+      deps.counters.add('gossip.signature_checks');
+      return verifyGroupMessage(wire);
+    };
+    this.router = new GossipRouter(deps.identity.id, deps.store, this.options, deps.random ?? Math.random, verify);
   }
 
   start(): void {
