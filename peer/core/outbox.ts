@@ -9,6 +9,9 @@
  * stream itself is reliable; when a session breaks, everything in flight to
  * that peer goes again as soon as a new session is up. The recipient
  * deduplicates by message id, so a resend is never shown twice.
+ *
+ * Sends and acks touch only the messages they move (the hot path of a busy
+ * session); only the timer looks through what is in flight for resends.
  */
 export interface OutboxItem {
   readonly messageId: string;
@@ -33,8 +36,14 @@ export const DEFAULT_OUTBOX_OPTIONS: OutboxCoreOptions = {
 interface Entry {
   readonly item: OutboxItem;
   attempts: number;
-  /** When it last went out on a session; undefined while not in flight. */
-  sentAt: number | undefined;
+  /** When it last went out on a session. */
+  sentAt: number;
+}
+
+/** One recipient's messages: waiting, and on the wire (in the order they last went out). */
+interface PeerQueue {
+  waiting: Map<string, Entry>;
+  inFlight: Map<string, Entry>;
 }
 
 /** What the adapter should do now. */
@@ -47,7 +56,7 @@ export interface OutboxDecision {
 
 /** Pending direct messages per recipient, in the order they were sent. */
 export class OutboxCore {
-  private readonly byPeer = new Map<string, Map<string, Entry>>();
+  private readonly byPeer = new Map<string, PeerQueue>();
   private readonly peerOf = new Map<string, string>();
 
   constructor(private readonly options: OutboxCoreOptions = DEFAULT_OUTBOX_OPTIONS) {}
@@ -66,8 +75,8 @@ export class OutboxCore {
   add(item: OutboxItem): void {
     if (this.peerOf.has(item.messageId)) return;
     let queue = this.byPeer.get(item.toId);
-    if (!queue) this.byPeer.set(item.toId, (queue = new Map()));
-    queue.set(item.messageId, { item, attempts: 0, sentAt: undefined });
+    if (!queue) this.byPeer.set(item.toId, (queue = { waiting: new Map(), inFlight: new Map() }));
+    queue.waiting.set(item.messageId, { item, attempts: 0, sentAt: 0 });
     this.peerOf.set(item.messageId, item.toId);
   }
 
@@ -77,20 +86,25 @@ export class OutboxCore {
     if (peerId === undefined) return undefined;
     this.peerOf.delete(messageId);
     const queue = this.byPeer.get(peerId)!;
-    const entry = queue.get(messageId)!;
-    queue.delete(messageId);
-    if (queue.size === 0) this.byPeer.delete(peerId);
+    const entry = queue.inFlight.get(messageId) ?? queue.waiting.get(messageId)!;
+    queue.inFlight.delete(messageId);
+    queue.waiting.delete(messageId);
+    if (queue.inFlight.size === 0 && queue.waiting.size === 0) this.byPeer.delete(peerId);
     return entry.item;
   }
 
-  /** A session to `peerId` broke: what was in flight must go again on the next one. */
+  /** A session to `peerId` broke: what was in flight must go again, first, on the next one. */
   sessionDown(peerId: string): void {
-    for (const entry of this.byPeer.get(peerId)?.values() ?? []) entry.sentAt = undefined;
+    const queue = this.byPeer.get(peerId);
+    if (!queue || queue.inFlight.size === 0) return;
+    queue.waiting = new Map([...queue.inFlight, ...queue.waiting]);
+    queue.inFlight = new Map();
   }
 
   /**
    * What to send now. `isUp(peerId)` tells whether a session is live.
-   * With `onlyPeer`, looks at that recipient only (after an add or an ack).
+   * With `onlyPeer` (after an add or an ack) it only fills that peer's window;
+   * without, it is the timer's pass and also resends what is overdue.
    */
   due(now: number, isUp: (peerId: string) => boolean, onlyPeer?: string): OutboxDecision {
     const send: OutboxItem[] = [];
@@ -102,35 +116,46 @@ export class OutboxCore {
         needSession.push(peerId);
         continue;
       }
-      let inFlight = 0;
-      for (const entry of queue.values()) {
-        if (entry.sentAt !== undefined && now < entry.sentAt + this.retryDelay(entry.attempts)) {
-          inFlight++;
-          continue;
-        }
-        if (inFlight >= this.options.windowPerPeer) break;
-        entry.attempts++;
-        entry.sentAt = now;
-        inFlight++;
-        send.push(entry.item);
+      if (onlyPeer === undefined) this.resendOverdue(queue, now, send);
+      for (const [id, entry] of queue.waiting) {
+        if (queue.inFlight.size >= this.options.windowPerPeer) break;
+        queue.waiting.delete(id);
+        this.transmit(queue, entry, now, send);
       }
     }
     return { send, needSession };
   }
 
-  /** When the earliest in-flight message is due for a resend, if any. */
+  /**
+   * When to look for resends next: the deadline of the oldest message on the
+   * wire of each peer. (A message resent several times waits longer than a
+   * younger one; the timer's pass catches it a little late, never early.)
+   */
   nextWakeAt(): number | undefined {
     let earliest: number | undefined;
     for (const queue of this.byPeer.values()) {
-      for (const entry of queue.values()) {
-        if (entry.sentAt === undefined) continue;
-        const at = entry.sentAt + this.retryDelay(entry.attempts);
-        if (earliest === undefined || at < earliest) earliest = at;
-        // Entries are in send order, so the first in flight is the earliest of its queue.
-        break;
-      }
+      const oldest = queue.inFlight.values().next().value;
+      if (!oldest) continue;
+      const at = oldest.sentAt + this.retryDelay(oldest.attempts);
+      if (earliest === undefined || at < earliest) earliest = at;
     }
     return earliest;
+  }
+
+  private resendOverdue(queue: PeerQueue, now: number, send: OutboxItem[]): void {
+    for (const [id, entry] of [...queue.inFlight]) {
+      if (now < entry.sentAt + this.retryDelay(entry.attempts)) continue;
+      // Re-inserted at the end: inFlight stays in the order messages last went out.
+      queue.inFlight.delete(id);
+      this.transmit(queue, entry, now, send);
+    }
+  }
+
+  private transmit(queue: PeerQueue, entry: Entry, now: number, send: OutboxItem[]): void {
+    entry.attempts++;
+    entry.sentAt = now;
+    queue.inFlight.set(entry.item.messageId, entry);
+    send.push(entry.item);
   }
 
   private retryDelay(attempts: number): number {
