@@ -34,8 +34,8 @@ export const PROTOCOL_VERSION = 1;
 
 /** Thrown when a size or count is over its limit; names the value and the limit. */
 export class LimitError extends Error {
-  constructor(what: string, actual: number, limit: number) {
-    super(`${what} is ${actual} bytes, over the limit of ${limit}`);
+  constructor(what: string, actual: number, limit: number, unit = 'bytes') {
+    super(unit === 'bytes' ? `${what} is ${actual} bytes, over the limit of ${limit}` : `${what} holds ${actual} ${unit}, the limit`);
     this.name = 'LimitError';
   }
 }

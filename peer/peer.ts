@@ -18,7 +18,6 @@ import { validatePeerOptions, type PeerOptions } from './options.js';
 import { SessionManager, WIRE_GRPC_OPTIONS } from './session/session-manager.js';
 import type { Session } from './session/session.js';
 import { HistoryStore, type HistoryEntry } from './store/history-store.js';
-import { OutboxStore } from './store/outbox-store.js';
 import { TrustStore } from './store/trust-store.js';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.js';
 import { GroupStore, type GroupEntry } from './store/group-store.js';
@@ -76,7 +75,6 @@ export class Peer implements AsyncDisposable {
     private readonly clock: Clock,
     private readonly server: grpc.Server,
     private readonly history: HistoryStore,
-    private readonly outbox: OutboxStore,
     private readonly trust: TrustStore,
     readonly discovery: DiscoveryRunner,
     readonly sessions: SessionManager,
@@ -97,12 +95,11 @@ export class Peer implements AsyncDisposable {
     // Lock first: two processes must not even race to create the identity.
     const lock = await lockDataDir(options.dataDir);
     let identity: Identity;
-    let stores: [HistoryStore, OutboxStore, TrustStore, GroupStore, RoomsStore];
+    let stores: [HistoryStore, TrustStore, GroupStore, RoomsStore];
     try {
       identity = await loadOrCreateIdentity(options.dataDir);
       stores = await Promise.all([
         HistoryStore.open(options.dataDir),
-        OutboxStore.open(options.dataDir),
         TrustStore.open(options.dataDir),
         GroupStore.open(options.dataDir),
         RoomsStore.open(options.dataDir),
@@ -111,7 +108,7 @@ export class Peer implements AsyncDisposable {
       await lock.release();
       throw err;
     }
-    const [history, outbox, trust, groupStore, rooms] = stores;
+    const [history, trust, groupStore, rooms] = stores;
     // The parts call each other through `peer`, which exists once they all do.
     let peer!: Peer;
     const counters = new Counters();
@@ -149,7 +146,6 @@ export class Peer implements AsyncDisposable {
       clock,
       counters,
       history,
-      outbox,
       emit: (event) => peer.emit(event),
       sendItem: (peerId: string, item: Item) => sendItem(peerId, item),
       isUp: (peerId) => sessions.isUp(peerId),
@@ -184,7 +180,7 @@ export class Peer implements AsyncDisposable {
       emit: (event) => peer.emit(event),
     });
     sessions.addToServer(server);
-    peer = new Peer(options, identity, counters, clock, server, history, outbox, trust, discovery, sessions, messenger, waker, lock, groups, groupStore, rooms);
+    peer = new Peer(options, identity, counters, clock, server, history, trust, discovery, sessions, messenger, waker, lock, groups, groupStore, rooms);
     try {
       peer.grpcPortBound = await bindServer(server, options.host, options.grpcPort);
       sessions.start();
@@ -323,7 +319,7 @@ export class Peer implements AsyncDisposable {
       this.sessions.stop();
       await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
       this.server.forceShutdown();
-      await Promise.all([this.history.close(), this.outbox.close(), this.groupStore.close()]);
+      await Promise.all([this.history.close(), this.groupStore.close()]);
       await this.lock.release();
     })();
     return this.stopping;

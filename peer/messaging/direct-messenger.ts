@@ -2,9 +2,9 @@
  * Reliable 1:1 messages: outbox on disk, sealed delivery, acks after the
  * recipient has stored the message, exactly-once display by message id.
  *
- * Sender: history + outbox on disk first, then onto the session; removed from
- * the outbox only when the ack comes, so a crash or a restart of either side
- * just means a resend. Recipient: stores, then acks; a resend of something
+ * Sender: into the history on disk first (an outgoing entry not yet delivered
+ * is the outbox), then onto the session; marked delivered only when the ack
+ * comes, so a crash or a restart of either side just means a resend. Recipient: stores, then acks; a resend of something
  * already stored is acked again but not shown again.
  */
 import { randomUUID } from 'node:crypto';
@@ -12,16 +12,15 @@ import type { DirectMessage, Item } from '../../proto/gen/peerlab/wire/v1/wire.p
 import type { Clock } from '../clock.js';
 import { OutboxCore, type OutboxItem } from '../core/outbox.js';
 import type { Counters } from '../counters.js';
-import { LIMITS, utf8Length } from '../limits.js';
+import { LIMITS, LimitError, utf8Length } from '../limits.js';
 import type { PeerEvent } from '../events.js';
 import type { HistoryStore } from '../store/history-store.js';
-import type { OutboxStore } from '../store/outbox-store.js';
 
 export interface DirectMessengerOptions {
   clock: Clock;
   counters: Counters;
+  /** Also the outbox: outgoing messages not yet delivered are the pending ones. */
   history: HistoryStore;
-  outbox: OutboxStore;
   emit(event: PeerEvent): void;
   /** Puts an item on the live session to `peerId`; false when none is up. */
   sendItem(peerId: string, item: Item): boolean;
@@ -44,7 +43,9 @@ export class DirectMessenger {
   private readonly core = new OutboxCore();
 
   constructor(private readonly options: DirectMessengerOptions) {
-    for (const entry of options.outbox.pending()) this.core.add(entry);
+    for (const entry of options.history.pendingOutgoing()) {
+      this.core.add({ messageId: entry.messageId, toId: entry.peerId, toName: entry.peerName, text: entry.text, sentAtMs: entry.sentAtMs });
+    }
   }
 
   /** Messages not yet acknowledged. */
@@ -59,11 +60,11 @@ export class DirectMessenger {
     if (bytes > LIMITS.messageTextBytes) {
       throw new SendError(`message is ${bytes} bytes, over the limit of ${LIMITS.messageTextBytes}`);
     }
+    if (this.core.size >= LIMITS.outboxMessages) {
+      throw new LimitError('the outbox (messages not yet acknowledged)', this.core.size, LIMITS.outboxMessages, 'messages');
+    }
     const item: OutboxItem = { messageId: randomUUID(), toId: to.id, toName: to.name, text, sentAtMs: this.options.clock.now() };
-    await Promise.all([
-      this.options.outbox.add(item),
-      this.options.history.recordOutgoing({ messageId: item.messageId, peerId: to.id, peerName: to.name, text, sentAtMs: item.sentAtMs }),
-    ]);
+    await this.options.history.recordOutgoing({ messageId: item.messageId, peerId: to.id, peerName: to.name, text, sentAtMs: item.sentAtMs });
     this.options.counters.add('direct.sent');
     this.core.add(item);
     this.pump(to.id);
@@ -161,10 +162,7 @@ export class DirectMessenger {
       return;
     }
     this.pump(peerId);
-    await Promise.all([
-      this.options.outbox.remove(messageId),
-      this.options.history.markDelivered(peerId, messageId, this.options.clock.now()),
-    ]);
+    await this.options.history.markDelivered(peerId, messageId, this.options.clock.now());
     this.options.counters.add('direct.delivered');
     this.options.emit({ type: 'delivered', atMs: this.options.clock.now(), messageId, toId: peerId, toName: item.toName });
   }

@@ -117,6 +117,23 @@ describe('HistoryStore', () => {
     expect((await reopen()).list(ALICE, 10).map((e) => e.delivered)).toEqual([true, true, true]);
   });
 
+  it('the undelivered outgoing messages are the outbox: oldest first, across conversations and reopen', async () => {
+    const s = await reopen();
+    await s.recordOutgoing({ messageId: 'late', peerId: BOB, peerName: 'bob', text: 'second', sentAtMs: 2000 });
+    await s.recordOutgoing({ messageId: 'early', peerId: ALICE, peerName: 'alice', text: 'first', sentAtMs: 1000 });
+    await s.recordOutgoing({ messageId: 'acked', peerId: ALICE, peerName: 'alice', text: 'done', sentAtMs: 1500 });
+    expect(await s.recordIncoming(incoming('in1'))).toBe(true);
+    await s.markDelivered(ALICE, 'acked', 1600);
+    expect(s.pendingOutgoing().map((e) => e.messageId)).toEqual(['early', 'late']);
+    const again = await reopen();
+    expect(again.pendingOutgoing().map((e) => [e.messageId, e.peerId, e.text])).toEqual([
+      ['early', ALICE, 'first'],
+      ['late', BOB, 'second'],
+    ]);
+    await again.markDelivered(BOB, 'late', 2500);
+    expect((await reopen()).pendingOutgoing().map((e) => e.messageId)).toEqual(['early']);
+  });
+
   it('list returns copies that cannot change the store', async () => {
     const s = await reopen();
     await s.recordIncoming(incoming('m1'));

@@ -174,6 +174,18 @@ export class HistoryStore implements AsyncDisposable {
     return c !== undefined && (c.incoming.has(messageId) || c.outgoing.has(messageId));
   }
 
+  /**
+   * Outgoing messages not yet acknowledged, oldest first: the outbox. The history
+   * is its only record, so sending writes one record and an ack one more.
+   */
+  pendingOutgoing(): HistoryEntry[] {
+    const pending: HistoryEntry[] = [];
+    for (const c of this.byPeer.values()) {
+      for (const entry of c.outgoing.values()) if (!entry.delivered) pending.push({ ...entry });
+    }
+    return pending.sort((a, b) => a.sentAtMs - b.sentAtMs);
+  }
+
   /** Every non-empty conversation, with the peer's latest name and its entry count. */
   conversations(): ConversationSummary[] {
     const out: ConversationSummary[] = [];
