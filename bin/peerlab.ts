@@ -4,6 +4,7 @@
  * Exit codes: 0 ok, 1 SLO missed, 2 regression, 3 lab/infrastructure error, 64 usage error.
  */
 import { Command, CommanderError } from 'commander';
+import { labCommand } from '../lab/cli/lab-command.js';
 import { peerCommand } from '../peer/cli/peer-command.js';
 import { PEERLAB_VERSION } from '../peer/peer.js';
 import { OptionsError } from '../peer/options.js';
@@ -14,7 +15,8 @@ const program = new Command('peerlab')
   .description('a peer-to-peer messenger over gRPC, and the lab that measures it')
   .version(PEERLAB_VERSION)
   .exitOverride()
-  .addCommand(peerCommand());
+  .addCommand(peerCommand())
+  .addCommand(labCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -38,6 +38,13 @@ export interface PeerProcessSpec {
   grpcPort?: number;
   /** How long to wait for the ready line. */
   startTimeoutMs?: number;
+  /**
+   * Keep every event and output line in `events`/`outputs` (default true). The lab turns
+   * this off: it reads events from the control API, and a long run would pile them up here.
+   */
+  keepEvents?: boolean;
+  /** Called with the child process as soon as it is spawned, before it is ready (so a launcher can kill it on exit). */
+  onSpawn?: (child: ChildProcessWithoutNullStreams) => void;
 }
 
 type ReadyEvent = Extract<PeerEvent, { type: 'ready' }>;
@@ -189,13 +196,14 @@ export class StartedPeerProcess implements AsyncDisposable {
       this.stderr += `[stdout, not JSON] ${line}\n`;
       return;
     }
-    const eventTypes = ['ready', 'peer_up', 'peer_down', 'session_up', 'session_down', 'message', 'delivered', 'key_changed', 'error'];
+    const eventTypes = ['ready', 'peer_up', 'peer_down', 'session_up', 'session_down', 'message', 'delivered', 'key_changed', 'error', 'group_message'];
+    const keep = this.spec.keepEvents ?? true;
     if (typeof parsed.type === 'string' && eventTypes.includes(parsed.type)) {
       const event = parsed as unknown as PeerEvent;
       if (event.type === 'ready') this.ready = event;
-      this.events.push(event);
+      if (keep || event.type === 'ready') this.events.push(event);
     }
-    this.outputs.push(parsed);
+    if (keep) this.outputs.push(parsed);
     for (const listener of [...this.listeners]) listener();
   }
 }
@@ -224,6 +232,7 @@ export async function startPeerProcess(spec: PeerProcessSpec): Promise<StartedPe
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, PEERLAB_CONTROL_TOKEN: controlToken, NO_COLOR: '1' },
   });
+  spec.onSpawn?.(child);
   const peer = new StartedPeerProcess(spec, child, controlToken);
   try {
     await peer.waitForEvent((e) => e.type === 'ready', spec.startTimeoutMs ?? 20_000, 'the ready line');

@@ -1,0 +1,143 @@
+/**
+ * `peerlab lab run SCENARIO.yaml`: loads the scenario (a list value in --set makes a
+ * sweep: one run per value), runs each on a fresh runtime, prints where each report
+ * went, and for a sweep prints and writes a side-by-side summary.
+ */
+import { isAbsolute, relative, resolve } from 'node:path';
+import { Command } from 'commander';
+import { formatMetric } from '../metrics/format.js';
+import { progressFor } from '../orchestrator/progress.js';
+import { runScenario, type RunOutcome } from '../orchestrator/run.js';
+import { LabError } from '../runtimes/errors.js';
+import { createRuntime, isRuntimeName, RUNTIME_NAMES, type Runtime } from '../runtimes/index.js';
+import { ScenarioError } from '../scenario/errors.js';
+import { loadScenario } from '../scenario/parse.js';
+import type { Scenario } from '../scenario/types.js';
+import { EXIT, signalExitCode } from './exit-codes.js';
+import { collectSet, overridesFrom } from './set-options.js';
+import { interruptOnSignals } from './signals.js';
+import { renderSweepSummary, writeSweepSummary, type SweepRow } from './sweep-summary.js';
+import { UsageError } from './usage-error.js';
+
+interface RunFlags {
+  runtime: string;
+  out: string;
+  seed?: string;
+  set: string[];
+}
+
+/** The `lab run` subcommand. */
+export function runCommand(): Command {
+  return new Command('run')
+    .description('run a scenario against real peers, write its report, exit 0 when every SLO is met')
+    .argument('<scenario>', 'scenario file (YAML), e.g. scenarios/smoke.yaml')
+    .option('--runtime <name>', `where peers run (${RUNTIME_NAMES.join(', ')})`, 'process')
+    .option('--out <dir>', 'where reports go: <dir>/<scenario>/<stamp>/', 'reports')
+    .option('--seed <n>', 'the run seed (the same as --set seed=N)')
+    .option('--set <key=value>', 'override a param, seed or peer.* setting; a comma list (peers=5,10) makes a sweep; repeatable', collectSet, [])
+    .exitOverride()
+    .action(async (file: string, flags: RunFlags) => {
+      process.exit(await runLab(file, flags));
+    });
+}
+
+/** Runs `lab run` and returns the exit code (0 pass, 1 SLO missed, 3 lab failure, 64 usage, 130/143 interrupted). */
+export async function runLab(file: string, flags: RunFlags): Promise<number> {
+  let scenarios: Scenario[];
+  try {
+    if (!isRuntimeName(flags.runtime)) throw new UsageError(`--runtime ${flags.runtime}: unknown runtime; runtimes: ${RUNTIME_NAMES.join(', ')}`);
+    scenarios = await loadScenario(file, overridesFrom(flags.set, flags.seed));
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ScenarioError) return fail(err.message, EXIT.usage);
+    throw err;
+  }
+
+  let current: Runtime | undefined;
+  const interrupt = interruptOnSignals(() => current?.killAllNow(), signalExitCode);
+  const rows: SweepRow[] = [];
+  const sweepStarted = new Date();
+  let exitCode: number = EXIT.ok;
+  try {
+    for (const [i, scenario] of scenarios.entries()) {
+      if (scenarios.length > 1) process.stdout.write(`\n== ${scenario.name} ${i + 1}/${scenarios.length}: ${sweepText(scenario)} ==\n`);
+      let outcome: RunOutcome;
+      try {
+        current = await createRuntime(flags.runtime);
+        outcome = await runScenario(scenario, { runtime: current, outDir: flags.out, progress: progressFor(process.stdout), signal: interrupt.signal });
+      } catch (err) {
+        if (err instanceof ScenarioError) return fail(err.message, EXIT.usage);
+        if (err instanceof LabError) return fail(`lab error: ${err.message}`, EXIT.infrastructure);
+        throw err;
+      } finally {
+        await current?.close();
+        current = undefined;
+      }
+      printOutcome(outcome);
+      rows.push({ sweep: scenario.sweep, outcome });
+      exitCode = worse(exitCode, exitCodeOf(outcome));
+      if (outcome.status === 'interrupted') break;
+    }
+    if (scenarios.length > 1 && rows.length > 0) {
+      const summary = renderSweepSummary(scenarios[0]!.name, rows, process.cwd());
+      process.stdout.write(`\n${summary}`);
+      const path = await writeSweepSummary(flags.out, scenarios[0]!.name, sweepStarted, summary);
+      process.stdout.write(`sweep summary: ${shownPath(path)}\n`);
+    }
+  } finally {
+    interrupt.dispose();
+  }
+  return exitCode;
+}
+
+/** The exit code a run earns. */
+function exitCodeOf(outcome: RunOutcome): number {
+  if (outcome.writeError) return EXIT.infrastructure;
+  switch (outcome.status) {
+    case 'pass':
+      return EXIT.ok;
+    case 'fail':
+      return EXIT.sloFailed;
+    case 'lab_error':
+      return EXIT.infrastructure;
+    case 'interrupted':
+      return signalExitCode(outcome.error && 'signal' in outcome.error ? String(outcome.error.signal) : 'SIGINT');
+  }
+}
+
+/** Over a sweep, the code that matters most: an interrupt, then a lab failure, then an SLO miss. */
+function worse(a: number, b: number): number {
+  const rank = (code: number) => (code >= 128 ? 4 : code === EXIT.infrastructure ? 3 : code === EXIT.sloFailed ? 1 : code === EXIT.ok ? 0 : 2);
+  return rank(b) > rank(a) ? b : a;
+}
+
+function printOutcome(outcome: RunOutcome): void {
+  const { report } = outcome;
+  const m = report.metrics;
+  const verdict = outcome.status === 'pass' ? 'PASS' : outcome.status === 'fail' ? 'FAIL' : outcome.status === 'lab_error' ? 'LAB ERROR' : 'INTERRUPTED';
+  process.stdout.write(
+    `${report.scenario.name}: ${verdict} in ${formatMetric(report.duration_ms, 'ms')} · ${m.delivery.sent} sent, ${formatMetric(m.delivery.ratio, 'ratio')} delivered` +
+      ` · latency p50 ${formatMetric(m.latency.p50, 'ms')} p99 ${formatMetric(m.latency.p99, 'ms')} · max RSS ${formatMetric(m.memory.max_rss_mb, 'mb')}\n`,
+  );
+  for (const reason of report.verdict_reasons) process.stdout.write(`  - ${reason}\n`);
+  if (outcome.status === 'lab_error' && outcome.error) process.stderr.write(`peerlab: lab error: ${outcome.error.message}\n`);
+  if (outcome.files) {
+    process.stdout.write(`  report: ${shownPath(outcome.files.dir)}/ (report.html, report.md, report.json, junit.xml, history.jsonl)\n`);
+  } else {
+    process.stderr.write(`peerlab: cannot write the report: ${outcome.writeError?.message}\n`);
+  }
+}
+
+/** A path relative to the working directory when it is inside it, else absolute. */
+function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? resolve(path) : rel;
+}
+
+function sweepText(scenario: Scenario): string {
+  return Object.entries(scenario.sweep).map(([k, v]) => `${k}=${v}`).join(' ');
+}
+
+function fail(message: string, code: number): number {
+  process.stderr.write(`peerlab: ${message}\n`);
+  return code;
+}

@@ -1,0 +1,27 @@
+import type { Runtime } from '../runtimes/runtime.js';
+import type { Scenario } from '../scenario/types.js';
+import type { Fleet } from './fleet.js';
+import type { DeliveryLedger } from './ledger.js';
+import type { LoadDriver } from './load-driver.js';
+import type { Progress } from './progress.js';
+import type { Recorder } from './recorder.js';
+import type { NetworkView } from './view.js';
+
+/** Everything a step needs while the run goes on. */
+export interface RunContext {
+  scenario: Scenario;
+  runtime: Runtime;
+  recorder: Recorder;
+  ledger: DeliveryLedger;
+  view: NetworkView;
+  fleet: Fleet;
+  /** Load steps whose arrivals are still being scheduled (background ones included). */
+  loads: Set<LoadDriver>;
+  /** Steps still going on in the background (their `end` events); awaited before the run ends. */
+  backgrounds: Array<Promise<void>>;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+  progress: Progress;
+  /** Start peers with --connect-on-discovery (the scenario waits for sessions). */
+  connectOnDiscovery: boolean;
+}

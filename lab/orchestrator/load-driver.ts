@@ -1,0 +1,155 @@
+/**
+ * Drives one load step: fires each scheduled arrival as a Send call on the sender's
+ * control API and records the `send` event with the time it was scheduled for, so
+ * latency counts from the schedule (open model).
+ *
+ * Decisions, also in lab/orchestrator/README.md:
+ * - `random`: each arrival picks a sender among the running peers and a different
+ *   running recipient, with a PRNG seeded from the scenario's seed and the step index.
+ * - `pairs`: the pair is fixed. If the sender is down (killed or stopped by the lab),
+ *   the arrival is skipped and counted in the step's `end` detail, not sent; a recipient
+ *   that is down is sent to anyway, and the message must arrive after it restarts.
+ * - A Send call that fails (the sender died under it) is an `error` event and the
+ *   message counts as not sent: there is no message id to follow.
+ * - `pause_load` skips arrivals that fall due while paused; the schedule keeps its
+ *   times and the step still ends `durationMs` after it began.
+ */
+import { seededRandom } from '../scenario/random.js';
+import type { LoadPattern, LoadStep } from '../scenario/types.js';
+import { arrivalCount, arrivalTime, fillerText, pickPair } from './arrivals.js';
+import type { RunContext } from './context.js';
+import type { PeerSlot } from './fleet.js';
+
+/** The load patterns this driver implements. */
+export const SUPPORTED_PATTERNS: readonly LoadPattern[] = ['random', 'pairs'];
+
+/** What happened to a step's arrivals, for its `end` event. */
+export interface LoadTally {
+  scheduled: number;
+  attempted: number;
+  failed: number;
+  skipped: { paused: number; sender_down: number; too_few_peers: number; cut: number };
+}
+
+/** One load step's schedule: `start()`, `pause()`/`resume()`, `stop()`; `done` when it is over. */
+export class LoadDriver {
+  readonly done: Promise<LoadTally>;
+  readonly tally: LoadTally = { scheduled: 0, attempted: 0, failed: 0, skipped: { paused: 0, sender_down: 0, too_few_peers: 0, cut: 0 } };
+  private readonly random: () => number;
+  private readonly text: string;
+  private readonly streams: number;
+  private readonly total: number;
+  private begin = 0;
+  private next = 0;
+  private paused = false;
+  private finished = false;
+  private timer: NodeJS.Timeout | undefined;
+  private resolveDone!: (tally: LoadTally) => void;
+
+  constructor(
+    private readonly ctx: RunContext,
+    readonly step: LoadStep,
+  ) {
+    // One PRNG per step, so a background load's picks do not depend on other steps' timing.
+    this.random = seededRandom((ctx.scenario.seed + Math.imul(step.index + 1, 0x9e3779b9)) >>> 0);
+    this.text = fillerText(step.size);
+    this.streams = step.pattern === 'pairs' ? Math.max(1, step.pairs?.length ?? 0) : 1;
+    this.total = arrivalCount(step.rate, this.streams, step.durationMs);
+    this.tally.scheduled = this.total;
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  /** Starts the schedule now. */
+  start(): void {
+    this.begin = this.ctx.recorder.now();
+    this.tick();
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Ends the schedule early (the scenario ended or failed); arrivals not yet due are not sent. */
+  stop(): void {
+    if (this.finished) return;
+    this.tally.skipped.cut = this.total - this.next;
+    this.finish();
+  }
+
+  private tick(): void {
+    if (this.finished) return;
+    const now = this.ctx.recorder.now();
+    // Catch up on every arrival that is due: a late timer must not thin the load.
+    while (this.next < this.total) {
+      const at = arrivalTime(this.begin, this.step.rate, this.streams, this.next);
+      if (at > now) break;
+      this.fire(this.next, at);
+      this.next++;
+    }
+    const due = this.next < this.total ? arrivalTime(this.begin, this.step.rate, this.streams, this.next) : this.begin + this.step.durationMs;
+    if (this.next >= this.total && now >= due) return this.finish();
+    this.timer = setTimeout(() => this.tick(), Math.max(0, due - now));
+  }
+
+  private finish(): void {
+    this.finished = true;
+    clearTimeout(this.timer);
+    this.resolveDone(this.tally);
+  }
+
+  private fire(n: number, scheduledT: number): void {
+    // Draw for every arrival, sent or not, so the picks stay the same for a seed.
+    const r1 = this.random();
+    const r2 = this.random();
+    if (this.paused) {
+      this.tally.skipped.paused++;
+      return;
+    }
+    let from: PeerSlot;
+    let to: PeerSlot;
+    if (this.step.pattern === 'pairs') {
+      const [a, b] = this.step.pairs![n % this.streams]!;
+      from = this.ctx.fleet.at(a);
+      to = this.ctx.fleet.at(b);
+      if (!from.peer || (from.state !== 'up' && from.state !== 'paused') || to.id === undefined) {
+        this.tally.skipped.sender_down++;
+        return;
+      }
+    } else {
+      const pair = pickPair(this.ctx.fleet.up(), r1, r2);
+      if (!pair) {
+        this.tally.skipped.too_few_peers++;
+        return;
+      }
+      [from, to] = pair;
+    }
+    this.send(from, to, scheduledT);
+  }
+
+  private send(from: PeerSlot, to: PeerSlot, scheduledT: number): void {
+    const { ledger, recorder } = this.ctx;
+    this.tally.attempted++;
+    ledger.beginSend(from.name);
+    from
+      .peer!.control.send(to.id!, this.text)
+      .then(({ messageId }) => {
+        recorder.emit({ type: 'send', id: messageId, from: from.name, to: to.name, scheduledT, size: this.step.size });
+      })
+      .catch((err: unknown) => {
+        this.tally.failed++;
+        recorder.emit({ type: 'error', peer: from.name, message: `send to ${to.name} failed, not counted as sent: ${err instanceof Error ? err.message : String(err)}` });
+      })
+      .finally(() => {
+        ledger.endSend(from.name);
+        recorder.changed();
+      });
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Runs one scenario on a runtime and writes its report: the steps in order, a sampler
+ * for memory and CPU, every peer's events into the history; then metrics, SLOs and
+ * report files. Every peer the run started is killed before it returns, whatever
+ * happened (the runtime's own close() is the caller's second line of defence).
+ */
+import { computeMetrics } from '../metrics/collector.js';
+import { buildReport } from '../report/build-report.js';
+import type { Report } from '../report/types.js';
+import { writeReport, type WrittenReport } from '../report/write-report.js';
+import type { Runtime } from '../runtimes/runtime.js';
+import { evaluateSlos } from '../scenario/slo.js';
+import type { Scenario } from '../scenario/types.js';
+import { LabClock } from './clock.js';
+import type { RunContext } from './context.js';
+import { RunInterrupted, StepFailure } from './errors.js';
+import { Fleet } from './fleet.js';
+import { DeliveryLedger } from './ledger.js';
+import { silentProgress, type Progress } from './progress.js';
+import { Recorder } from './recorder.js';
+import { Sampler } from './sampler.js';
+import { runStep } from './steps/index.js';
+import { assertRuntimeSupports } from './supported.js';
+import { NetworkView } from './view.js';
+import { waitForChange } from './waiting.js';
+
+/**
+ * After the last step, how long messages still in flight get to arrive. A scenario that
+ * must see everything delivered says so with `wait_for: delivered`; this only keeps the
+ * sends of the last moments of a background load from counting as lost.
+ */
+export const DRAIN_MS = 5_000;
+
+export interface RunOptions {
+  runtime: Runtime;
+  /** Reports go to `<outDir>/<scenario>/<stamp>/`. */
+  outDir: string;
+  progress?: Progress;
+  /** Abort it (SIGINT) to stop the run; the report is still written. */
+  signal?: AbortSignal;
+  drainMs?: number;
+}
+
+/**
+ * pass/fail: the product met / missed its SLOs or a wait_for timed out.
+ * lab_error: the lab itself failed (a peer would not start). interrupted: a signal.
+ */
+export type RunStatus = 'pass' | 'fail' | 'lab_error' | 'interrupted';
+
+export interface RunOutcome {
+  status: RunStatus;
+  report: Report;
+  /** Where the report went; undefined when writing it failed (see writeError). */
+  files?: WrittenReport;
+  /** What stopped the run early, if anything. */
+  error?: Error;
+  writeError?: Error;
+}
+
+/** Runs `scenario` on `options.runtime` and writes its report. */
+export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunOutcome> {
+  assertRuntimeSupports(scenario, options.runtime);
+  const ctx = createContext(scenario, options);
+  const sampler = new Sampler(ctx);
+  const startedAt = new Date();
+  ctx.progress.begin(scenario.name, scenario.steps.length, () => ({
+    t: ctx.recorder.now(),
+    peersUp: ctx.fleet.up().length,
+    peersTotal: ctx.fleet.slots.length,
+    sent: ctx.ledger.sentCount,
+    delivered: ctx.ledger.deliveredCount,
+  }));
+  sampler.start();
+  let error: Error | undefined;
+  try {
+    for (const step of scenario.steps) await runStep(step, ctx);
+    await endLoads(ctx);
+    // Whatever was sent in the last moments gets a bounded chance to arrive.
+    await waitForChange(ctx.recorder, () => ctx.ledger.allDelivered, options.drainMs ?? DRAIN_MS, ctx.signal);
+  } catch (err) {
+    error = err instanceof Error ? err : new Error(String(err));
+    if (!(error instanceof StepFailure) && !(error instanceof RunInterrupted)) {
+      ctx.recorder.emit({ type: 'error', message: `lab error: ${error.message}` });
+    }
+    await endLoads(ctx).catch(() => undefined);
+  } finally {
+    sampler.stop();
+    ctx.recorder.close();
+    ctx.progress.end();
+    await teardown(ctx);
+  }
+  const finishedAt = new Date();
+
+  const events = ctx.recorder.events;
+  const metrics = computeMetrics(events);
+  const report = buildReport({ scenario, runtime: options.runtime.name, startedAt, finishedAt, events, metrics, sloResults: evaluateSlos(scenario.slos, metrics) });
+  const status: RunStatus =
+    error instanceof RunInterrupted ? 'interrupted'
+    : error && !(error instanceof StepFailure) ? 'lab_error'
+    : report.verdict === 'pass' ? 'pass' : 'fail';
+  const outcome: RunOutcome = { status, report };
+  if (error) outcome.error = error;
+  try {
+    outcome.files = await writeReport(options.outDir, report, events);
+  } catch (err) {
+    outcome.writeError = err instanceof Error ? err : new Error(String(err));
+  }
+  return outcome;
+}
+
+function createContext(scenario: Scenario, options: RunOptions): RunContext {
+  const ledger = new DeliveryLedger();
+  const view = new NetworkView();
+  return {
+    scenario,
+    runtime: options.runtime,
+    recorder: new Recorder(new LabClock(), ledger, view),
+    ledger,
+    view,
+    fleet: new Fleet(),
+    loads: new Set(),
+    backgrounds: [],
+    signal: options.signal ?? new AbortController().signal,
+    progress: options.progress ?? silentProgress,
+    connectOnDiscovery: waitsForSessionsWithoutTraffic(scenario),
+  };
+}
+
+/**
+ * Sessions open lazily, on a peer's first message. A scenario that waits for sessions
+ * before any load has sent a message would wait forever, so its peers open a session to
+ * every peer they discover (--connect-on-discovery). One whose load comes first (as in
+ * key-exchange.yaml) lets the load dial, and so times handshakes of warmed-up peers.
+ */
+function waitsForSessionsWithoutTraffic(scenario: Scenario): boolean {
+  const firstSessions = scenario.steps.findIndex((s) => s.kind === 'wait_for' && s.condition === 'sessions');
+  const firstLoad = scenario.steps.findIndex((s) => s.kind === 'load');
+  return firstSessions >= 0 && (firstLoad < 0 || firstSessions < firstLoad);
+}
+
+/** Cuts background loads still scheduling and records their `end` events. */
+async function endLoads(ctx: RunContext): Promise<void> {
+  for (const driver of ctx.loads) driver.stop();
+  await Promise.all(ctx.backgrounds);
+}
+
+/** Kills every peer of the run (recording has stopped: this is not part of the run). */
+async function teardown(ctx: RunContext): Promise<void> {
+  await Promise.allSettled(
+    ctx.fleet.slots.map(async (slot) => {
+      slot.feed?.close();
+      const peer = slot.peer;
+      slot.state = 'down';
+      slot.peer = undefined;
+      if (peer) await peer.kill();
+    }),
+  );
+}

@@ -1,0 +1,83 @@
+/**
+ * Runs one scenario step: records its `begin` event (the metrics read a load's rate from
+ * its detail), calls the step's handler, records `end`, or `failed` with the reason.
+ */
+import type { StepEvent } from '../../metrics/events.js';
+import { LabError } from '../../runtimes/errors.js';
+import type { Step, StepKind } from '../../scenario/types.js';
+import type { RunContext } from '../context.js';
+import { faultStep } from './faults.js';
+import { loadControlStep, loadStep } from './load.js';
+import { sleepStep } from './sleep.js';
+import { startStep } from './start.js';
+import type { StepResult } from './step-result.js';
+import { waitForStep } from './wait-for.js';
+
+type Handler = (step: never, ctx: RunContext) => Promise<StepResult | void>;
+
+const HANDLERS: Record<StepKind, Handler> = {
+  start: startStep,
+  join: startStep,
+  wait_for: waitForStep,
+  load: loadStep,
+  pause_load: loadControlStep,
+  resume_load: loadControlStep,
+  sleep: sleepStep,
+  kill: faultStep,
+  stop: faultStep,
+  restart: faultStep,
+  pause: faultStep,
+  unpause: faultStep,
+  // Refused before the run starts when the runtime cannot do them (see supported.ts).
+  partition: unsupported,
+  heal: unsupported,
+  link: unsupported,
+};
+
+/** Runs `step`; throws (after recording `failed`) when it fails. */
+export async function runStep(step: Step, ctx: RunContext): Promise<void> {
+  const began = ctx.recorder.now();
+  const label = step.label === undefined ? {} : { label: step.label };
+  const event = (phase: StepEvent['phase'], detail?: unknown) =>
+    ctx.recorder.emit({ type: 'step', index: step.index, name: step.kind, phase, ...label, ...(detail === undefined ? {} : { detail }) });
+  event('begin', beginDetail(step));
+  ctx.progress.stepBegan(step);
+  try {
+    const result = (await (HANDLERS[step.kind] as (s: Step, c: RunContext) => Promise<StepResult | void>)(step, ctx)) ?? {};
+    if (result.background) ctx.backgrounds.push(result.background);
+    else event('end', result.detail);
+    ctx.progress.stepEnded(step, { ms: ctx.recorder.now() - began, background: Boolean(result.background) });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    event('failed', message);
+    ctx.progress.stepEnded(step, { ms: ctx.recorder.now() - began, failed: message });
+    throw err;
+  }
+}
+
+/** What a step's `begin` event says about it; for load, `rate` is what the metrics read. */
+function beginDetail(step: Step): unknown {
+  switch (step.kind) {
+    case 'load':
+      return { rate: step.rate, durationMs: step.durationMs, pattern: step.pattern, size: step.size, background: step.background, ...(step.pairs ? { pairs: step.pairs } : {}) };
+    case 'wait_for':
+      return { condition: step.condition, timeoutMs: step.timeoutMs };
+    case 'start':
+    case 'join':
+      return { count: step.count };
+    case 'sleep':
+      return { durationMs: step.durationMs };
+    case 'kill':
+    case 'stop':
+    case 'restart':
+    case 'pause':
+    case 'unpause':
+      return { peers: step.peers.map((p) => `p${p}`), pick: step.pick };
+    default:
+      return undefined;
+  }
+}
+
+async function unsupported(step: Step, ctx: RunContext): Promise<void> {
+  throw new LabError(`the ${ctx.runtime.name} runtime cannot ${step.kind}: ${ctx.runtime.unsupported(step.kind) ?? 'not implemented'}`);
+}

@@ -1,0 +1,69 @@
+import { formatDuration } from '../../scenario/duration.js';
+import { LabError } from '../../runtimes/errors.js';
+import type { WaitCondition, WaitForStep } from '../../scenario/types.js';
+import type { RunContext } from '../context.js';
+import { StepFailure } from '../errors.js';
+import { waitForChange } from '../waiting.js';
+
+/** A condition's check, and what is still missing when it does not hold. */
+interface Condition {
+  holds(): boolean;
+  missing(): string;
+}
+
+/**
+ * `wait_for`: waits, event by event, until the condition holds; a timeout fails the step
+ * and the run (a product failure: exit 1), naming what was still missing.
+ */
+export async function waitForStep(step: WaitForStep, ctx: RunContext): Promise<{ detail: unknown }> {
+  const make = CONDITIONS[step.condition as keyof typeof CONDITIONS] as ((ctx: RunContext) => Condition) | undefined;
+  // supported.ts refuses other conditions before the run starts; this is the backstop.
+  if (!make) throw new LabError(`wait_for ${step.condition} is not supported by the orchestrator yet`);
+  const condition = make(ctx);
+  const began = ctx.recorder.now();
+  const met = await waitForChange(ctx.recorder, () => condition.holds(), step.timeoutMs, ctx.signal);
+  if (!met) throw new StepFailure(`${step.condition} not reached within ${formatDuration(step.timeoutMs)}: ${condition.missing()}`);
+  return { detail: { condition: step.condition, waited_ms: Math.round(ctx.recorder.now() - began) } };
+}
+
+/** The conditions this orchestrator can wait for (see SUPPORTED_CONDITIONS). */
+const CONDITIONS: Record<'discovered' | 'sessions' | 'delivered', (ctx: RunContext) => Condition> = {
+  /** Every running peer sees every other running peer. */
+  discovered: (ctx) => pairwise(ctx, (a, b) => ctx.view.sees(a, b), 'does not see'),
+  /** Every pair of running peers has a session, as both ends report it. */
+  sessions: (ctx) => pairwise(ctx, (a, b) => ctx.view.hasSession(a, b), 'has no session with'),
+  /** Every message sent so far has been delivered, and no Send call is in flight. */
+  delivered: (ctx) => ({
+    holds: () => ctx.ledger.allDelivered,
+    missing: () => {
+      const some = ctx.ledger.somePending(3).map((m) => `${m.id.slice(0, 8)} ${m.from}→${m.to}`);
+      const inFlight = ctx.ledger.inFlightCount ? `, ${ctx.ledger.inFlightCount} Send calls still in flight` : '';
+      return `${ctx.ledger.pendingCount} of ${ctx.ledger.sentCount} messages not delivered${some.length ? ` (e.g. ${some.join(', ')})` : ''}${inFlight}`;
+    },
+  }),
+};
+
+/** The `wait_for` conditions the orchestrator implements. */
+export const SUPPORTED_CONDITIONS: readonly WaitCondition[] = Object.keys(CONDITIONS) as WaitCondition[];
+
+function pairwise(ctx: RunContext, ok: (peer: string, other: string) => boolean, verb: string): Condition {
+  const gaps = (limit: number): string[] => {
+    const up = ctx.fleet.up().map((s) => s.name);
+    const out: string[] = [];
+    for (const a of up) {
+      for (const b of up) {
+        if (a === b || ok(a, b)) continue;
+        out.push(`${a} ${verb} ${b}`);
+        if (out.length >= limit) return out;
+      }
+    }
+    return out;
+  };
+  return {
+    holds: () => gaps(1).length === 0,
+    missing: () => {
+      const all = gaps(Number.MAX_SAFE_INTEGER);
+      return `${all.length} pairs missing (${all.slice(0, 5).join('; ')}${all.length > 5 ? '; ...' : ''})`;
+    },
+  };
+}

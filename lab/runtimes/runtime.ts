@@ -1,0 +1,80 @@
+/**
+ * The one interface every lab runtime implements (process today; sim, docker and swarm
+ * later). Lifecycle as types, as testcontainers does it: `runtime.start(spec)` gives a
+ * StartedPeer; `stop()`/`kill()` give a StoppedPeer, whose `start()` brings the same peer
+ * (identity, data) back. The orchestrator only ever talks to a peer through its control
+ * API, so a runtime's job is to start, fault and measure peers, nothing more.
+ */
+import type { ControlClient } from '../../peer/control/control-client.js';
+import type { PeerFaultKind, PeerSettings, StepKind } from '../scenario/types.js';
+
+/** What to start: one peer of a run. */
+export interface PeerSpec {
+  /** The lab's name for it (`p0`, `p1`, ...): its display name and the name of its data. */
+  name: string;
+  /** The scenario's settings for every peer. */
+  settings: PeerSettings;
+  /** Open a session to every peer as soon as it is discovered (for `wait_for: sessions`). */
+  connectOnDiscovery?: boolean;
+}
+
+/** One resource reading of a live peer. */
+export interface ResourceSample {
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** CPU use since the previous sample, percent of one core (may exceed 100). */
+  cpuPercent: number;
+}
+
+/** How a peer ended. */
+export interface PeerExit {
+  code: number | null;
+  signal: string | null;
+}
+
+/** A running peer. */
+export interface StartedPeer extends AsyncDisposable {
+  readonly name: string;
+  /** Its peer id (derived from its identity key, so the same after a restart). */
+  readonly id: string;
+  /** Its control API; the only way the orchestrator drives it. */
+  readonly control: ControlClient;
+  /** Resolves when the peer exits, whoever caused it. */
+  readonly exited: Promise<PeerExit>;
+  /** Memory and CPU now (process: the control API's Stats; docker: Docker stats). */
+  sample(): Promise<ResourceSample>;
+  /** Graceful stop (SIGTERM, `docker stop`). */
+  stop(): Promise<StoppedPeer>;
+  /** A crash as far as the peer can tell (SIGKILL, `docker kill`). */
+  kill(): Promise<StoppedPeer>;
+  /** Stops, then starts the same peer again. */
+  restart(): Promise<StartedPeer>;
+  /** Freezes / thaws the peer (SIGSTOP/SIGCONT, `docker pause`). */
+  pause(): Promise<void>;
+  unpause(): Promise<void>;
+  /** The tail of what the peer said about itself (stderr, container logs), for error messages. */
+  diagnostics(): string;
+}
+
+/** A peer that is down but keeps its identity and data. */
+export interface StoppedPeer {
+  readonly name: string;
+  /** Starts it again, same identity and data. */
+  start(): Promise<StartedPeer>;
+}
+
+/** Starts peers and owns everything they need (data dirs, networks); `close()` removes it all. */
+export interface Runtime extends AsyncDisposable {
+  /** As given to `--runtime` and written in the report. */
+  readonly name: string;
+  /** How this runtime does each peer fault, for the report ("SIGKILL", "docker kill"). */
+  readonly mechanisms: Readonly<Record<PeerFaultKind, string>>;
+  /** Why this runtime cannot perform a step kind, or undefined when it can. */
+  unsupported(kind: StepKind): string | undefined;
+  /** Starts one peer and resolves once its control API answers. */
+  start(spec: PeerSpec): Promise<StartedPeer>;
+  /** Kills every peer still running and removes what the runtime created. */
+  close(): Promise<void>;
+  /** Kills every peer right now, synchronously, best effort: for process exit handlers. */
+  killAllNow(): void;
+}
