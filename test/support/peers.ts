@@ -29,12 +29,14 @@ export async function createPeers(n: number, extra: Partial<PeerProcessSpec> = {
   const dir = await mkdtemp(join(tmpdir(), 'peerlab-test-'));
   const network = randomLoopbackNetwork();
   const peers: StartedPeerProcess[] = [];
+  const launch = (name: string, more: Partial<PeerProcessSpec> = {}) =>
+    startPeerProcess({ name, dataDir: join(dir, name), network, ...extra, ...more });
   const fleet: PeerFleet = {
     network,
     dir,
     peers,
     async start(name, more = {}) {
-      const peer = await startPeerProcess({ name, dataDir: join(dir, name), network, ...extra, ...more });
+      const peer = await launch(name, more);
       peers.push(peer);
       return peer;
     },
@@ -59,7 +61,11 @@ export async function createPeers(n: number, extra: Partial<PeerProcessSpec> = {
     },
   };
   try {
-    await Promise.all(Array.from({ length: n }, (_, i) => fleet.start(`p${i}`)));
+    // Started in parallel, listed in name order (p0 first), whichever is ready first.
+    const started = await Promise.allSettled(Array.from({ length: n }, (_, i) => launch(`p${i}`)));
+    for (const result of started) if (result.status === 'fulfilled') peers.push(result.value);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (err) {
     await fleet[Symbol.asyncDispose]();
     throw err;
