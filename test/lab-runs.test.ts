@@ -276,7 +276,13 @@ describe('lab run scenarios/smoke.yaml', () => {
   it('writes junit with one test case per SLO, all passing', () => {
     const cases = run.junit.match(/<testcase /g) ?? [];
     expect(cases).toHaveLength(run.report.slos.length);
-    expect(run.report.slos.map((s) => s.slo)).toEqual(['delivery_ratio >= 0.999', 'delivery.duplicates == 0', 'latency.p99 < 50ms', 'discovery.converged_ms < 3000']);
+    expect(run.report.slos.map((s) => s.slo)).toEqual([
+      'delivery_ratio >= 0.999',
+      'delivery.duplicates == 0',
+      'latency.p50 < 25ms',
+      'latency.p99 < 150ms',
+      'discovery.converged_ms < 3000',
+    ]);
     expect(run.junit).not.toContain('<failure');
     expect(run.markdown).toContain('✅ PASS: smoke');
   });
