@@ -4,48 +4,33 @@
  * missing), asserting what a script author would observe.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, readlink, rm } from 'node:fs/promises';
+import { readFile, readdir, readlink } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlClient, ControlError, type Subscription } from '../peer/control/control-client.js';
 import type { PeerEvent } from '../peer/events.js';
 import { ControlClient as GeneratedControlClient } from '../proto/gen/peerlab/control/v1/control.pb.js';
-import { randomLoopbackNetwork, startPeerProcess, type StartedPeerProcess } from '../lab/runtimes/process/peer-process.js';
+import type { StartedPeerProcess } from '../lab/runtimes/process/peer-process.js';
+import { createPeers, type PeerFleet } from './support/peers.js';
 import { waitFor } from './support/wait-for.js';
 
 /** Deadline for discovery, sessions and delivery on a loaded 2-core machine. */
 const WAIT_MS = 20_000;
 const TEXT_LIMIT_BYTES = 16 * 1024;
 
-let root: string;
+let fleet: PeerFleet;
 let alice: StartedPeerProcess;
 let bob: StartedPeerProcess;
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'peerlab-control-api-'));
-  const network = randomLoopbackNetwork();
-  const [a, b] = await Promise.allSettled([
-    startPeerProcess({ name: 'alice', dataDir: join(root, 'alice'), network }),
-    startPeerProcess({ name: 'bob', dataDir: join(root, 'bob'), network }),
-  ]);
-  // Keep whichever started, so afterAll stops it even when the other failed.
-  if (a.status === 'fulfilled') alice = a.value;
-  if (b.status === 'fulfilled') bob = b.value;
-  if (a.status === 'rejected') throw a.reason;
-  if (b.status === 'rejected') throw b.reason;
-  await waitFor(
-    async () => (await alice.control.listPeers()).some((p) => p.id === bob.id) && (await bob.control.listPeers()).some((p) => p.id === alice.id),
-    WAIT_MS,
-    'alice and bob to list each other',
-  );
+  fleet = await createPeers(['alice', 'bob']);
+  [alice, bob] = fleet.peers as [StartedPeerProcess, StartedPeerProcess];
+  await fleet.waitForMesh(WAIT_MS);
 });
 
 afterAll(async () => {
-  await Promise.allSettled([alice?.stop(), bob?.stop()]);
-  if (root) await rm(root, { recursive: true, force: true });
+  await fleet?.[Symbol.asyncDispose]();
 });
 
 /** Collects a peer's Events stream into an array until closed. */

@@ -5,12 +5,11 @@
  * under /usr/bin/python3; without them this test fails, it is never skipped.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomLoopbackNetwork, startPeerProcess, type StartedPeerProcess } from '../lab/runtimes/process/peer-process.js';
+import type { StartedPeerProcess } from '../lab/runtimes/process/peer-process.js';
+import { createPeers, type PeerFleet } from './support/peers.js';
 import { waitFor } from './support/wait-for.js';
 
 /** The Debian python that sees python3-grpcio; a pyenv python3 may come first on PATH. */
@@ -72,32 +71,18 @@ interface ClientResult {
 }
 
 describe('a Python client of the control API', () => {
-  let root: string;
+  let fleet: PeerFleet;
   let alice: StartedPeerProcess;
   let bob: StartedPeerProcess;
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'peerlab-control-python-'));
-    const network = randomLoopbackNetwork();
-    const [a, b] = await Promise.allSettled([
-      startPeerProcess({ name: 'alice', dataDir: join(root, 'alice'), network }),
-      startPeerProcess({ name: 'bob', dataDir: join(root, 'bob'), network }),
-    ]);
-    // Keep whichever started, so afterAll stops it even when the other failed.
-    if (a.status === 'fulfilled') alice = a.value;
-    if (b.status === 'fulfilled') bob = b.value;
-    if (a.status === 'rejected') throw a.reason;
-    if (b.status === 'rejected') throw b.reason;
-    await waitFor(
-      async () => (await alice.control.listPeers()).some((p) => p.id === bob.id) && (await bob.control.listPeers()).some((p) => p.id === alice.id),
-      WAIT_MS,
-      'alice and bob to list each other',
-    );
+    fleet = await createPeers(['alice', 'bob']);
+    [alice, bob] = fleet.peers as [StartedPeerProcess, StartedPeerProcess];
+    await fleet.waitForMesh(WAIT_MS);
   });
 
   afterAll(async () => {
-    await Promise.allSettled([alice?.stop(), bob?.stop()]);
-    if (root) await rm(root, { recursive: true, force: true });
+    await fleet?.[Symbol.asyncDispose]();
   });
 
   const target = () => `127.0.0.1:${alice.ready.controlPort}`;

@@ -24,8 +24,9 @@ export interface PeerFleet extends AsyncDisposable {
   waitForMesh(timeoutMs: number): Promise<void>;
 }
 
-/** A fleet of `n` peers named p0..p(n-1), started in parallel. */
-export async function createPeers(n: number, extra: Partial<PeerProcessSpec> = {}): Promise<PeerFleet> {
+/** A fleet of `n` peers named p0..p(n-1) (or of the peers named), started in parallel. */
+export async function createPeers(countOrNames: number | string[], extra: Partial<PeerProcessSpec> = {}): Promise<PeerFleet> {
+  const names = typeof countOrNames === 'number' ? Array.from({ length: countOrNames }, (_, i) => `p${i}`) : countOrNames;
   const dir = await mkdtemp(join(tmpdir(), 'peerlab-test-'));
   const network = randomLoopbackNetwork();
   const peers: StartedPeerProcess[] = [];
@@ -62,7 +63,7 @@ export async function createPeers(n: number, extra: Partial<PeerProcessSpec> = {
   };
   try {
     // Started in parallel, listed in name order (p0 first), whichever is ready first.
-    const started = await Promise.allSettled(Array.from({ length: n }, (_, i) => launch(`p${i}`)));
+    const started = await Promise.allSettled(names.map((name) => launch(name)));
     for (const result of started) if (result.status === 'fulfilled') peers.push(result.value);
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;

@@ -1,14 +1,5 @@
-/** mulberry32: a tiny seeded PRNG, so a failing fuzz or simulation run reproduces from its seed. Returns [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the lab's seeded PRNG: a failing fuzz or simulation run reproduces from its seed. Returns [0, 1). */
+export { seededRandom as mulberry32 } from '../../lab/scenario/random.js';
 
 /** An integer in [min, max], both included. */
 export function randomInt(random: () => number, min: number, max: number): number {
