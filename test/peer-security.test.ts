@@ -178,3 +178,21 @@ describe("nobody can pass for another peer", () => {
     }
   });
 });
+
+describe('trust on first use', () => {
+  it('warns loudly when a known name comes back with another key', async () => {
+    // Same name as bob (p1), a different identity: a reinstall, or someone else.
+    const other = await fleet.start('p1', { dataDir: `${fleet.dir}/p1-elsewhere` });
+    try {
+      const warning = await alice().waitForEvent(
+        (e) => e.type === 'key_changed' && e.peerName === 'p1',
+        15_000,
+        'the key_changed warning',
+      );
+      expect(warning).toMatchObject({ oldId: bob().id, newId: other.id });
+      expect(await counter(alice(), 'trust.key_changed')).toBe(1);
+    } finally {
+      await other.stop();
+    }
+  });
+});
