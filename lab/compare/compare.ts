@@ -1,5 +1,5 @@
 import type { Report } from '../report/types.js';
-import { perStepRules, RULES, type Direction, type MetricRule } from './metrics-of-interest.js';
+import { gossipRules, perStepRules, RULES, type Direction, type MetricRule } from './metrics-of-interest.js';
 import type { MetricUnit } from '../metrics/metric-paths.js';
 
 export interface CompareOptions {
@@ -33,7 +33,7 @@ export interface CompareResult {
 
 /** Compares two reports metric by metric, with a relative noise band and absolute floors. */
 export function compareReports(base: Report, next: Report, { noiseBand = 0.1 }: CompareOptions = {}): CompareResult {
-  const rules = [...RULES, ...perStepRules(base.metrics, next.metrics)];
+  const rules = [...RULES, ...perStepRules(base.metrics, next.metrics), ...gossipRules(base.metrics, next.metrics)];
   const rows = rules.map((rule) => compareOne(rule, rule.read(base.metrics), rule.read(next.metrics), noiseBand));
   return {
     base: summary(base),

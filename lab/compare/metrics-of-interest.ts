@@ -55,3 +55,26 @@ export function perStepRules(base: Metrics, next: Metrics): MetricRule[] {
     ms(`per_step[${label}].latency_p99`, (m) => step(m, label)?.latency.p99 ?? null),
   ]);
 }
+
+/**
+ * Rules for group messages, when either run wrote some. Delivery ratios move by absolute
+ * amounts only (like delivery.ratio); dissemination p99 gates with a 5 ms floor, max only
+ * shows (one message decides it); amplification and hops are lower-is-better with small
+ * floors (random neighbour picks move them a little); the busiest peer's signature checks
+ * per second gate as the ingest cost.
+ */
+export function gossipRules(base: Metrics, next: Metrics): MetricRule[] {
+  if (!base.gossip && !next.gossip) return [];
+  return [
+    { metric: 'gossip.delivery_ratio', unit: 'ratio', direction: 'higher_is_better', floor: 0.001, relative: false, gate: true, read: (m) => m.gossip?.delivery_ratio ?? null },
+    { metric: 'gossip.min_delivery_ratio', unit: 'ratio', direction: 'higher_is_better', floor: 0.001, relative: false, gate: true, read: (m) => m.gossip?.min_delivery_ratio ?? null },
+    ms('gossip.dissemination.to_50.p50_ms', (m) => m.gossip?.dissemination.to_50.p50_ms ?? null, 5),
+    ms('gossip.dissemination.p50_ms', (m) => m.gossip?.dissemination.p50_ms ?? null, 5),
+    ms('gossip.dissemination.p99_ms', (m) => m.gossip?.dissemination.p99_ms ?? null, 5),
+    ms('gossip.dissemination.max_ms', (m) => m.gossip?.dissemination.max_ms ?? null, 5, false),
+    { metric: 'gossip.amplification', unit: 'number', direction: 'lower_is_better', floor: 0.1, relative: true, gate: true, read: (m) => m.gossip?.amplification ?? null },
+    { metric: 'gossip.hops.mean', unit: 'number', direction: 'lower_is_better', floor: 0.1, relative: true, gate: false, read: (m) => m.gossip?.hops.mean ?? null },
+    { metric: 'gossip.ingest.checks_per_s_max', unit: 'per_s', direction: 'lower_is_better', floor: 5, relative: true, gate: true, read: (m) => m.gossip?.ingest.checks_per_s_max ?? null },
+    { metric: 'gossip.ingest.copies_per_s_max', unit: 'per_s', direction: 'lower_is_better', floor: 5, relative: true, gate: false, read: (m) => m.gossip?.ingest.copies_per_s_max ?? null },
+  ];
+}

@@ -1,6 +1,7 @@
 import { computeDelivery } from './delivery.js';
 import { computeDiscovery } from './discovery.js';
 import type { HistoryEvent } from './events.js';
+import { computeGossip } from './gossip.js';
 import { computeHandshake } from './handshake.js';
 import { computeResources } from './resources.js';
 import { byPeerIndex, maxOf } from './stats.js';
@@ -43,6 +44,7 @@ export function computeMetrics(input: readonly HistoryEvent[]): Metrics {
   const { latency, delivery, outcomes } = computeDelivery(events);
   const { memory, cpu } = computeResources(events);
   const errors = events.filter((e) => e.type === 'error');
+  const gossip = computeGossip(events);
   return {
     duration_ms: runEnd,
     peers: peersIn(events),
@@ -59,6 +61,7 @@ export function computeMetrics(input: readonly HistoryEvent[]): Metrics {
       messages: errors.slice(0, MAX_ERROR_MESSAGES).map((e) => ({ t: e.t, message: e.peer ? `${e.peer}: ${e.message}` : e.message })),
     },
     timeline: computeTimeline(events),
+    ...(gossip ? { gossip } : {}),
   };
 }
 
@@ -68,6 +71,7 @@ function peersIn(events: readonly HistoryEvent[]): string[] {
     if ('peer' in e && typeof e.peer === 'string') peers.add(e.peer);
     if ('other' in e) peers.add(e.other);
     if (e.type === 'send' || e.type === 'deliver' || e.type === 'ack') peers.add(e.from).add(e.to);
+    if (e.type === 'gsend') peers.add(e.from);
     if (e.type === 'fault') for (const p of e.peers) peers.add(p);
   }
   return [...peers].sort(byPeerIndex);

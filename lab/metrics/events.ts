@@ -81,8 +81,48 @@ export interface LifecycleEvent {
 /** Something went wrong that is worth showing (a peer's error event, a lab hiccup). */
 export interface ErrorEvent { t: number; type: 'error'; message: string; peer?: string; }
 
+/** The load driver wrote a group message (the Say call returned). */
+export interface GossipSendEvent {
+  t: number;
+  type: 'gsend';
+  id: string;
+  /** The author. */
+  from: string;
+  room: string;
+  /** When the open-model schedule said to write it; dissemination is measured from here. */
+  scheduledT: number;
+  size: number;
+}
+
+/**
+ * `peer` showed a group message (its `group_message` event, or its room history after a
+ * restart). The author's own copy is recorded too, at hops 0: the origin.
+ */
+export interface GossipDeliverEvent { t: number; type: 'gdeliver'; id: string; peer: string; hops: number; }
+
+/** A peer's gossip counters (its Stats), read once at the end of the run before peers stop; they count since its last start. */
+export interface GossipStatsEvent {
+  t: number;
+  type: 'gstats';
+  peer: string;
+  /** Every group message copy received, duplicates included. */
+  copiesReceived: number;
+  /** New messages stored, its own included. */
+  delivered: number;
+  /** Messages it wrote. */
+  originated: number;
+  duplicates: number;
+  /** Copies whose Ed25519 signature it verified (known copies are dropped before). */
+  signatureChecks: number;
+  copiesSent: number;
+}
+
+/** How many Ed25519 verifications per second one core of the lab's machine does, measured before the run. */
+export interface VerifyCeilingEvent { t: number; type: 'verify_ceiling'; perS: number; sampleMs: number; }
+
 export type HistoryEvent =
   | StepEvent | SendEvent | DeliverEvent | AckEvent | PeerUpEvent | PeerDownEvent
-  | SessionUpEvent | FaultEvent | SampleEvent | LifecycleEvent | ErrorEvent;
+  | SessionUpEvent | FaultEvent | SampleEvent | LifecycleEvent | ErrorEvent
+  | GossipSendEvent | GossipDeliverEvent | GossipStatsEvent | VerifyCeilingEvent;
 
 export type HistoryEventType = HistoryEvent['type'];

@@ -16,6 +16,8 @@ export function formatMetric(value: number | null, unit: MetricUnit): string {
       return `${trim(value, 1)}/s`;
     case 'count':
       return String(Math.round(value));
+    case 'number':
+      return trim(value, 2);
   }
 }
 

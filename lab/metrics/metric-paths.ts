@@ -1,7 +1,7 @@
 import type { Metrics } from './types.js';
 
 /** The unit a metric is measured in; an SLO's threshold unit must fit it. */
-export type MetricUnit = 'ms' | 'ratio' | 'count' | 'mb' | 'percent' | 'per_s';
+export type MetricUnit = 'ms' | 'ratio' | 'count' | 'mb' | 'percent' | 'per_s' | 'number';
 
 /** Every metric an SLO (or compare) may name, with its unit. */
 export const METRIC_PATHS: Readonly<Record<string, MetricUnit>> = {
@@ -37,6 +37,31 @@ export const METRIC_PATHS: Readonly<Record<string, MetricUnit>> = {
   'cpu.mean_percent': 'percent',
   'cpu.max_percent': 'percent',
   'errors.count': 'count',
+  // Group messages (only in runs that wrote some; see lab/metrics/README.md "Gossip").
+  'gossip.messages': 'count',
+  'gossip.delivery_ratio': 'ratio',
+  'gossip.min_delivery_ratio': 'ratio',
+  'gossip.missing': 'count',
+  'gossip.dissemination.p50_ms': 'ms',
+  'gossip.dissemination.p99_ms': 'ms',
+  'gossip.dissemination.max_ms': 'ms',
+  'gossip.dissemination.mean_ms': 'ms',
+  'gossip.dissemination.incomplete': 'count',
+  'gossip.dissemination.to_50.p50_ms': 'ms',
+  'gossip.dissemination.to_50.p99_ms': 'ms',
+  'gossip.dissemination.to_50.max_ms': 'ms',
+  'gossip.dissemination.to_99.p50_ms': 'ms',
+  'gossip.dissemination.to_99.p99_ms': 'ms',
+  'gossip.dissemination.to_99.max_ms': 'ms',
+  'gossip.amplification': 'number',
+  'gossip.hops.mean': 'number',
+  'gossip.hops.max': 'count',
+  'gossip.ingest.copies_per_s_mean': 'per_s',
+  'gossip.ingest.copies_per_s_max': 'per_s',
+  'gossip.ingest.checks_per_s_mean': 'per_s',
+  'gossip.ingest.checks_per_s_max': 'per_s',
+  'gossip.ingest.verify_ceiling_per_s': 'per_s',
+  'gossip.ingest.ingest_vs_ceiling': 'ratio',
 };
 
 /** Short names people write (`delivery_ratio`), mapped to their metric path. */

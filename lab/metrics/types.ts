@@ -1,3 +1,5 @@
+import type { GossipMetrics } from './gossip-types.js';
+
 /**
  * Metrics of one run. Keys are snake_case because they are the report's JSON and the
  * paths SLOs name (`latency.p99`, `discovery.converged_ms`). Times are milliseconds,
@@ -18,6 +20,8 @@ export interface Metrics {
   cpu: CpuMetrics;
   errors: { count: number; /** The first 50, for the report. */ messages: Array<{ t: number; message: string }> };
   timeline: Timeline;
+  /** Group messages (gossip): only when the run wrote some. */
+  gossip?: GossipMetrics;
 }
 
 /** Percentile summary of a distribution, in ms. All 0 when count is 0. */

@@ -1,6 +1,7 @@
 import type { Runtime } from '../runtimes/runtime.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Fleet } from './fleet.js';
+import type { GossipLedger } from './gossip-ledger.js';
 import type { DeliveryLedger } from './ledger.js';
 import type { LoadDriver } from './load-driver.js';
 import type { Progress } from './progress.js';
@@ -13,6 +14,8 @@ export interface RunContext {
   runtime: Runtime;
   recorder: Recorder;
   ledger: DeliveryLedger;
+  /** Group messages written and who has shown them. */
+  gossip: GossipLedger;
   view: NetworkView;
   fleet: Fleet;
   /** Load steps whose arrivals are still being scheduled (background ones included). */

@@ -11,6 +11,7 @@ import type { StartedPeer } from '../runtimes/runtime.js';
 import { LabError } from '../runtimes/errors.js';
 import type { RunContext } from './context.js';
 import type { FeedHandle, PeerSlot } from './fleet.js';
+import { reconcileGossip } from './gossip.js';
 import { reconcileDeliveries } from './reconcile.js';
 import { withTimeout } from './waiting.js';
 
@@ -46,6 +47,7 @@ export class EventFeed implements FeedHandle {
       await withTimeout(subscription.ready, SUBSCRIBE_TIMEOUT_MS, `${slot.name} did not accept an event subscription within ${SUBSCRIBE_TIMEOUT_MS} ms`);
       await feed.refresh();
       if (restarted) await reconcileDeliveries(ctx, slot, peer, (id) => feed.reconciled.add(id));
+      if (restarted) await reconcileGossip(ctx, slot, peer, (id) => feed.reconciled.add(id));
     } catch (err) {
       feed.close();
       throw new LabError(`cannot follow ${slot.name}'s events: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -110,6 +112,11 @@ export class EventFeed implements FeedHandle {
         if (this.reconciled.delete(event.messageId)) break;
         fleet.withName(event.fromId, (from) => this.record({ t, type: 'deliver', id: event.messageId, from, to: me }));
         break;
+      case 'group_message':
+        // One per message per peer; the author's own at hops 0 (the origin).
+        if (this.reconciled.delete(event.messageId)) break;
+        this.record({ t, type: 'gdeliver', id: event.messageId, peer: me, hops: event.hops });
+        break;
       case 'delivered':
         fleet.withName(event.toId, (to) => this.record({ t, type: 'ack', id: event.messageId, from: me, to }));
         break;
@@ -120,7 +127,7 @@ export class EventFeed implements FeedHandle {
         this.record({ t, type: 'error', peer: me, message: `key changed for ${event.peerName}: ${event.oldId.slice(0, 12)} → ${event.newId.slice(0, 12)}` });
         break;
       default:
-        // ready is not streamed; other kinds (group messages) are not measured by the lab yet.
+        // ready is not streamed.
         break;
     }
   }

@@ -19,9 +19,10 @@ import type { LoadPattern, LoadStep } from '../scenario/types.js';
 import { arrivalCount, arrivalTime, fillerText, pickPair } from './arrivals.js';
 import type { RunContext } from './context.js';
 import type { PeerSlot } from './fleet.js';
+import { pickAuthor, say } from './gossip.js';
 
 /** The load patterns this driver implements. */
-export const SUPPORTED_PATTERNS: readonly LoadPattern[] = ['random', 'pairs'];
+export const SUPPORTED_PATTERNS: readonly LoadPattern[] = ['random', 'pairs', 'broadcast'];
 
 /** What happened to a step's arrivals, for its `end` event. */
 export interface LoadTally {
@@ -111,6 +112,17 @@ export class LoadDriver {
     const r2 = this.random();
     if (this.paused) {
       this.tally.skipped.paused++;
+      return;
+    }
+    if (this.step.pattern === 'broadcast') {
+      // Group messages: an author among the step's authors that are up; none up means skipped.
+      const author = pickAuthor(this.step, this.ctx, r1);
+      if (!author) {
+        this.tally.skipped.sender_down++;
+        return;
+      }
+      this.tally.attempted++;
+      say(this.ctx, this.step, author, this.text, scheduledT, () => this.tally.failed++);
       return;
     }
     let from: PeerSlot;

@@ -1,6 +1,7 @@
 import { MetricsCollector } from '../metrics/collector.js';
 import type { HistoryEvent } from '../metrics/events.js';
 import type { LabClock } from './clock.js';
+import type { GossipLedger } from './gossip-ledger.js';
 import type { DeliveryLedger } from './ledger.js';
 import type { NetworkView } from './view.js';
 
@@ -22,6 +23,7 @@ export class Recorder {
     readonly clock: LabClock,
     private readonly ledger: DeliveryLedger,
     private readonly view: NetworkView,
+    private readonly gossip?: GossipLedger,
   ) {}
 
   /** Milliseconds since the run started. */
@@ -44,6 +46,12 @@ export class Recorder {
         break;
       case 'deliver':
         this.ledger.onDeliver(event);
+        break;
+      case 'gsend':
+        this.gossip?.onSend(event);
+        break;
+      case 'gdeliver':
+        this.gossip?.onDeliver(event);
         break;
       case 'peer_up':
         this.view.peerUp(event.peer, event.other);

@@ -15,6 +15,8 @@ import { LabClock } from './clock.js';
 import type { RunContext } from './context.js';
 import { RunInterrupted, StepFailure } from './errors.js';
 import { Fleet } from './fleet.js';
+import { gossipDelivered, recordGossipStats, recordVerifyCeiling, writesGroupMessages } from './gossip.js';
+import { GossipLedger } from './gossip-ledger.js';
 import { DeliveryLedger } from './ledger.js';
 import { silentProgress, type Progress } from './progress.js';
 import { Recorder } from './recorder.js';
@@ -70,13 +72,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     sent: ctx.ledger.sentCount,
     delivered: ctx.ledger.deliveredCount,
   }));
+  const gossip = writesGroupMessages(scenario);
+  // Before any peer starts, so the peers do not share the cores with the measurement.
+  if (gossip) recordVerifyCeiling(ctx);
   sampler.start();
   let error: Error | undefined;
   try {
     for (const step of scenario.steps) await runStep(step, ctx);
     await endLoads(ctx);
     // Whatever was sent in the last moments gets a bounded chance to arrive.
-    await waitForChange(ctx.recorder, () => ctx.ledger.allDelivered, options.drainMs ?? DRAIN_MS, ctx.signal);
+    await waitForChange(ctx.recorder, () => ctx.ledger.allDelivered && (!gossip || gossipDelivered(ctx)), options.drainMs ?? DRAIN_MS, ctx.signal);
   } catch (err) {
     error = err instanceof Error ? err : new Error(String(err));
     if (!(error instanceof StepFailure) && !(error instanceof RunInterrupted)) {
@@ -85,6 +90,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     await endLoads(ctx).catch(() => undefined);
   } finally {
     sampler.stop();
+    // Gossip counters for amplification and ingest, read while the peers still run.
+    if (gossip && !ctx.signal.aborted) await recordGossipStats(ctx).catch(() => undefined);
     ctx.recorder.close();
     ctx.progress.end();
     await teardown(ctx);
@@ -111,11 +118,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 function createContext(scenario: Scenario, options: RunOptions): RunContext {
   const ledger = new DeliveryLedger();
   const view = new NetworkView();
+  const gossip = new GossipLedger();
   return {
     scenario,
     runtime: options.runtime,
-    recorder: new Recorder(new LabClock(), ledger, view),
+    recorder: new Recorder(new LabClock(), ledger, view, gossip),
     ledger,
+    gossip,
     view,
     fleet: new Fleet(),
     loads: new Set(),

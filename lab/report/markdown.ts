@@ -1,5 +1,6 @@
 import { formatMetric } from '../metrics/format.js';
 import { METRIC_PATHS } from '../metrics/metric-paths.js';
+import { gossipMarkdown } from './gossip-markdown.js';
 import type { Report } from './types.js';
 
 /** report.md: a summary a CI job can post (verdict, SLO table, key metrics, environment). */
@@ -42,6 +43,7 @@ export function renderMarkdown(report: Report): string {
       lines.push(`| ${md(s.label)} | ${formatMetric(s.offered_per_s, 'per_s')} | ${formatMetric(s.delivered_per_s, 'per_s')} | ${formatMetric(s.latency.p50, 'ms')} | ${formatMetric(s.latency.p99, 'ms')} |`);
     }
   }
+  if (m.gossip) lines.push(...gossipMarkdown(m.gossip));
   const e = report;
   lines.push(
     '',

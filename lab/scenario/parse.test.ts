@@ -58,7 +58,7 @@ describe('parseScenario', () => {
 
   it('rejects an unknown field inside a step', () => {
     expect(error(withStep('  - load: { rate: 5, duration: 2s, speed: 3 }')).message).toBe(
-      'scenarios/x.yaml: steps[1].load.speed: unknown field; allowed here: pattern, pairs, rate, duration, size, background, label',
+      'scenarios/x.yaml: steps[1].load.speed: unknown field; allowed here: pattern, pairs, authors, room, rate, duration, size, background, label',
     );
   });
 

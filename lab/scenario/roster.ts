@@ -13,6 +13,7 @@ const CANDIDATES: Record<string, readonly PeerState[]> = {
   pause: ['up'],
   unpause: ['paused'],
   link: ['up', 'paused'],
+  author: ['up', 'paused'],
   restart: ['down'],
 };
 

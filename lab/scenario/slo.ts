@@ -15,6 +15,7 @@ const UNITS: Record<MetricUnit, Record<string, number>> = {
   percent: { '': 1, '%': 1 },
   per_s: { '': 1, '/s': 1 },
   count: { '': 1 },
+  number: { '': 1, x: 1 },
 };
 
 /** The result of checking one SLO against a run's metrics. */
@@ -78,5 +79,6 @@ function compare(a: number, op: SloOp, b: number): boolean {
 }
 
 function noValueReason(metric: string): string {
+  if (metric.startsWith('gossip.')) return 'the run wrote no group message, or the value needs counters or a ceiling it did not get';
   return metric.startsWith('discovery.') ? 'some peers never saw each other' : 'not measured in this run';
 }

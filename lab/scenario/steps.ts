@@ -2,7 +2,8 @@ import type { Fields } from './fields.js';
 import { join } from './fields.js';
 import { shown } from './errors.js';
 import type { Roster } from './roster.js';
-import type { PeerFaultKind, Step, StepKind } from './types.js';
+import { roomProblem } from '../../peer/gossip/group-codec.js';
+import type { LoadStep, PeerFaultKind, Step, StepKind } from './types.js';
 
 export const STEP_KINDS: readonly StepKind[] = [
   'start', 'wait_for', 'load', 'kill', 'stop', 'restart', 'join', 'pause_load', 'resume_load',
@@ -49,7 +50,7 @@ function readBody(kind: StepKind, body: unknown, path: string, index: number, f:
       const m = f.map(body, path, ['condition', 'timeout', 'label'], ['condition', 'timeout']);
       return {
         kind,
-        condition: f.oneOf(m.condition, at('condition'), ['discovered', 'sessions', 'delivered'] as const),
+        condition: f.oneOf(m.condition, at('condition'), ['discovered', 'sessions', 'delivered', 'gossip_delivered'] as const),
         timeoutMs: positiveDuration(f, m.timeout, at('timeout')),
         ...labelled(m),
       };
@@ -101,9 +102,9 @@ function readBody(kind: StepKind, body: unknown, path: string, index: number, f:
 
 function readLoad(body: unknown, path: string, index: number, f: Fields, roster: Roster): Step {
   const at = (key: string) => join(path, key);
-  const m = f.map(body, path, ['pattern', 'pairs', 'rate', 'duration', 'size', 'background', 'label'], ['rate', 'duration']);
-  const pattern = m.pattern === undefined ? 'random' : f.oneOf(m.pattern, at('pattern'), ['random', 'pairs'] as const);
-  const step: Step = {
+  const m = f.map(body, path, ['pattern', 'pairs', 'authors', 'room', 'rate', 'duration', 'size', 'background', 'label'], ['rate', 'duration']);
+  const pattern = m.pattern === undefined ? 'random' : f.oneOf(m.pattern, at('pattern'), ['random', 'pairs', 'broadcast'] as const);
+  const step: LoadStep = {
     kind: 'load',
     index,
     pattern,
@@ -113,7 +114,13 @@ function readLoad(body: unknown, path: string, index: number, f: Fields, roster:
     background: m.background === undefined ? false : f.boolean(m.background, at('background')),
   };
   if (m.label !== undefined) step.label = f.string(m.label, at('label'));
-  if (pattern === 'pairs') {
+  if (pattern !== 'broadcast') {
+    for (const key of ['authors', 'room'] as const) if (m[key] !== undefined) f.fail(at(key), 'only applies to pattern: broadcast');
+  }
+  if (pattern === 'broadcast') {
+    if (m.pairs !== undefined) f.fail(at('pairs'), 'only applies to pattern: pairs');
+    readBroadcast(step, m, path, f, roster);
+  } else if (pattern === 'pairs') {
     if (m.pairs === undefined) f.fail(at('pairs'), 'is required when pattern is pairs, e.g. [[0,1],[2,3]]');
     step.pairs = f.list(m.pairs, at('pairs'), '[from, to] peer index pairs').map((pair, i) => {
       const p = join(at('pairs'), i);
@@ -129,6 +136,24 @@ function readLoad(body: unknown, path: string, index: number, f: Fields, roster:
     f.fail(path, `random load needs at least 2 peers started before it (${roster.size} started)`);
   }
   return step;
+}
+
+/**
+ * `broadcast`: group messages written by `authors` (a number N or `{ random: N }`: N peers
+ * picked with the seed; a list of indexes; `all`) to `room` ("everyone" by default).
+ */
+function readBroadcast(step: LoadStep, m: Record<string, unknown>, path: string, f: Fields, roster: Roster): void {
+  const at = (key: string) => join(path, key);
+  if (m.authors === undefined) f.fail(at('authors'), 'is required when pattern is broadcast: a number of authors (picked with the seed), { random: N }, a list of peer indexes, or all');
+  const raw = typeof m.authors === 'number' ? { random: f.count(m.authors, at('authors'), 'authors') } : m.authors;
+  const { peers, pick } = roster.select(raw, at('authors'), 'author');
+  step.authors = peers;
+  step.authorsPick = pick;
+  const room = m.room === undefined ? 'everyone' : f.string(m.room, at('room'));
+  const problem = roomProblem(room);
+  if (problem) f.fail(at('room'), `${problem}, got ${shown(room)}`);
+  step.room = room;
+  if (roster.size < 2) f.fail(path, `broadcast load needs at least 2 peers started before it (${roster.size} started)`);
 }
 
 function positiveDuration(f: Fields, value: unknown, path: string): number {

@@ -25,15 +25,20 @@ interface StepBase {
 
 export interface StartStep extends StepBase { kind: 'start'; count: number; }
 export interface JoinStep extends StepBase { kind: 'join'; count: number; }
-export type WaitCondition = 'discovered' | 'sessions' | 'delivered';
+export type WaitCondition = 'discovered' | 'sessions' | 'delivered' | 'gossip_delivered';
 export interface WaitForStep extends StepBase { kind: 'wait_for'; condition: WaitCondition; timeoutMs: number; }
-export type LoadPattern = 'random' | 'pairs';
+export type LoadPattern = 'random' | 'pairs' | 'broadcast';
 export interface LoadStep extends StepBase {
   kind: 'load';
   pattern: LoadPattern;
   /** For `pairs`: [from, to] peer indexes; each pair gets `rate` messages/s. */
   pairs?: Array<[number, number]>;
-  /** Open-model arrival rate, messages per second (over the whole network for `random`). */
+  /** For `broadcast`: the peers that write (resolved indexes) and how they were chosen. */
+  authors?: number[];
+  authorsPick?: PeerPick;
+  /** For `broadcast`: the room written to ("everyone" by default). */
+  room?: string;
+  /** Open-model arrival rate, messages per second (over the whole network for `random` and `broadcast`). */
   rate: number;
   durationMs: number;
   /** Message text size in bytes. */

@@ -1,5 +1,6 @@
 import type { BareStep, LoadStep } from '../../scenario/types.js';
 import type { RunContext } from '../context.js';
+import { joinBroadcastRoom } from '../gossip.js';
 import { LoadDriver } from '../load-driver.js';
 import { orAbort } from '../waiting.js';
 import type { StepResult } from './step-result.js';
@@ -10,6 +11,7 @@ import type { StepResult } from './step-result.js';
  * recorded when its time is over (or when the scenario ends first).
  */
 export async function loadStep(step: LoadStep, ctx: RunContext): Promise<StepResult> {
+  if (step.pattern === 'broadcast') await joinBroadcastRoom(step, ctx);
   const driver = new LoadDriver(ctx, step);
   ctx.loads.add(driver);
   driver.start();

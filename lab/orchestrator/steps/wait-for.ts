@@ -3,6 +3,7 @@ import { LabError } from '../../runtimes/errors.js';
 import type { WaitCondition, WaitForStep } from '../../scenario/types.js';
 import type { RunContext } from '../context.js';
 import { StepFailure } from '../errors.js';
+import { gossipDeliveredCondition } from '../gossip.js';
 import { waitForChange } from '../waiting.js';
 
 /** A condition's check, and what is still missing when it does not hold. */
@@ -27,7 +28,7 @@ export async function waitForStep(step: WaitForStep, ctx: RunContext): Promise<{
 }
 
 /** The conditions this orchestrator can wait for (see SUPPORTED_CONDITIONS). */
-const CONDITIONS: Record<'discovered' | 'sessions' | 'delivered', (ctx: RunContext) => Condition> = {
+const CONDITIONS: Record<WaitCondition, (ctx: RunContext) => Condition> = {
   /** Every running peer sees every other running peer. */
   discovered: (ctx) => pairwise(ctx, (a, b) => ctx.view.sees(a, b), 'does not see'),
   /** Every pair of running peers has a session, as both ends report it. */
@@ -41,6 +42,8 @@ const CONDITIONS: Record<'discovered' | 'sessions' | 'delivered', (ctx: RunConte
       return `${ctx.ledger.pendingCount} of ${ctx.ledger.sentCount} messages not delivered${some.length ? ` (e.g. ${some.join(', ')})` : ''}${inFlight}`;
     },
   }),
+  /** Every group message written so far is shown by every running peer, and no Say call is in flight. */
+  gossip_delivered: gossipDeliveredCondition,
 };
 
 /** The `wait_for` conditions the orchestrator implements. */

@@ -2,6 +2,7 @@ import { formatMetric } from '../../metrics/format.js';
 import type { Report } from '../types.js';
 import { discoveryChart, latencyDistributionChart, latencyOverTimeChart, memoryChart, throughputChart } from './charts.js';
 import { esc } from './escape.js';
+import { gossipSection } from './gossip-section.js';
 import { sloTable, perStepTable, peerTable, timelineTable, errorList } from './tables.js';
 import { STYLES } from './styles.js';
 
@@ -33,6 +34,7 @@ export function renderHtml(report: Report): string {
 ${report.verdict_reasons.length ? `<ul class="reasons">${report.verdict_reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : ''}
 ${tiles(report)}
 <section class="card"><h2>Service-level objectives</h2>${sloTable(report)}</section>
+${m.gossip ? gossipSection(m.gossip) : ''}
 <section class="card chart-card"><h2>Throughput</h2>${throughputChart(m)}<p>Messages sent and delivered per second of run time. Dashed lines mark steps; red ones mark faults.</p></section>
 <div class="grid2">
   <section class="card chart-card"><h2>Latency distribution</h2>${latencyDistributionChart(m)}<p>From the scheduled send time to delivery (open model), by percentile.</p></section>

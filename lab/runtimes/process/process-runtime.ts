@@ -7,13 +7,19 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { PeerFaultKind, StepKind } from '../../scenario/types.js';
 import { LabError } from '../errors.js';
 import type { PeerSpec, Runtime, StartedPeer } from '../runtime.js';
 import { PEERLAB_CLI, randomLoopbackNetwork, startPeerProcess, type LoopbackNetwork, type PeerProcessSpec } from './peer-process.js';
 import { ProcessPeer } from './process-peer.js';
+
+/**
+ * Peers booting at once. A peer takes about a second of CPU to boot; starting 50 at once
+ * on 2 cores starves every one of them past its ready timeout, so fresh starts queue.
+ */
+const MAX_BOOTING = Math.max(4, availableParallelism() * 4);
 
 /** Steps that need a network the runtime controls. */
 const UNSUPPORTED: Partial<Record<StepKind, string>> = {
@@ -62,7 +68,22 @@ export class ProcessRuntime implements Runtime {
   }
 
   start(spec: PeerSpec): Promise<StartedPeer> {
-    return this.launch(spec, 0);
+    return this.bootSlot(() => this.launch(spec, 0));
+  }
+
+  private booting = 0;
+  private readonly bootQueue: Array<() => void> = [];
+
+  /** Runs `boot` once fewer than MAX_BOOTING peers are booting. */
+  private async bootSlot<T>(boot: () => Promise<T>): Promise<T> {
+    if (this.booting >= MAX_BOOTING) await new Promise<void>((resolve) => this.bootQueue.push(resolve));
+    this.booting++;
+    try {
+      return await boot();
+    } finally {
+      this.booting--;
+      this.bootQueue.shift()?.();
+    }
   }
 
   async close(): Promise<void> {
