@@ -36,13 +36,13 @@ ${slos.map((s) => `  - ${s}`).join('\n')}
 describe('lab run scenarios/churn.yaml (short)', () => {
   it('kills and restarts peers under load and still delivers every message exactly once', async () => {
     await using out = await tempDir('peerlab-churn-');
-    const result = await runCli(['lab', 'run', 'scenarios/churn.yaml', '--out', out.path, '--set', 'peers=4', '--set', 'rate=10', '--set', 'down=1s']);
+    const result = await runCli(['lab', 'run', 'scenarios/churn.yaml', '--out', out.path, '--set', 'peers=4', '--set', 'rate=10', '--set', 'down=1s', '--set', 'p50=5s']);
     const [dir] = await reportDirs(out.path, 'churn');
     const run = await readRun(dir!);
     const m = run.report.metrics;
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(run.report.verdict).toBe('pass');
-    expect(run.report.scenario.overrides).toEqual({ peers: '4', rate: '10', down: '1s' });
+    expect(run.report.scenario.overrides).toEqual({ peers: '4', rate: '10', down: '1s', p50: '5s' });
 
     // The faults happened, by the mechanism the process runtime uses.
     const faults = m.timeline.faults.map((f) => `${f.fault}:${f.mechanism}`);
