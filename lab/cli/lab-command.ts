@@ -1,13 +1,15 @@
 /** `peerlab lab`: run scenarios against peers and compare their reports. */
 import { Command } from 'commander';
 import { compareCommand } from './compare-command.js';
+import { imageCommand } from './image-command.js';
 import { runCommand } from './run-command.js';
 
-/** The `lab` command with its `run` and `compare` subcommands. */
+/** The `lab` command with its `run`, `compare` and `image` subcommands. */
 export function labCommand(): Command {
   return new Command('lab')
     .description('run scenarios against real peers and write reports; compare reports')
     .exitOverride()
     .addCommand(runCommand())
-    .addCommand(compareCommand());
+    .addCommand(compareCommand())
+    .addCommand(imageCommand());
 }

@@ -7,6 +7,9 @@
  */
 import type { ControlClient } from '../../peer/control/control-client.js';
 import type { PeerFaultKind, PeerSettings, StepKind } from '../scenario/types.js';
+import type { NetworkFaults } from './network-faults.js';
+
+export type { LinkShape, NetworkFaultResult, NetworkFaults } from './network-faults.js';
 
 /** What to start: one peer of a run. */
 export interface PeerSpec {
@@ -69,6 +72,8 @@ export interface Runtime extends AsyncDisposable {
   readonly name: string;
   /** How this runtime does each peer fault, for the report ("SIGKILL", "docker kill"). */
   readonly mechanisms: Readonly<Record<PeerFaultKind, string>>;
+  /** Partitions and link shaping (docker); absent when the runtime has none (process). */
+  readonly networkFaults?: NetworkFaults;
   /** Why this runtime cannot perform a step kind, or undefined when it can. */
   unsupported(kind: StepKind): string | undefined;
   /** Starts one peer and resolves once its control API answers. */

@@ -3,11 +3,11 @@
  * its detail), calls the step's handler, records `end`, or `failed` with the reason.
  */
 import type { StepEvent } from '../../metrics/events.js';
-import { LabError } from '../../runtimes/errors.js';
 import type { Step, StepKind } from '../../scenario/types.js';
 import type { RunContext } from '../context.js';
 import { faultStep } from './faults.js';
 import { loadControlStep, loadStep } from './load.js';
+import { healStep, linkStep, partitionStep } from './network.js';
 import { sleepStep } from './sleep.js';
 import { startStep } from './start.js';
 import type { StepResult } from './step-result.js';
@@ -28,10 +28,11 @@ const HANDLERS: Record<StepKind, Handler> = {
   restart: faultStep,
   pause: faultStep,
   unpause: faultStep,
-  // Refused before the run starts when the runtime cannot do them (see supported.ts).
-  partition: unsupported,
-  heal: unsupported,
-  link: unsupported,
+  // Refused before the run starts when the runtime cannot do them (see supported.ts);
+  // otherwise done by the runtime's networkFaults.
+  partition: partitionStep,
+  heal: healStep,
+  link: linkStep,
 };
 
 /** Runs `step`; throws (after recording `failed`) when it fails. */
@@ -73,11 +74,11 @@ function beginDetail(step: Step): unknown {
     case 'pause':
     case 'unpause':
       return { peers: step.peers.map((p) => `p${p}`), pick: step.pick };
+    case 'partition':
+      return { groups: step.groups.map((g) => g.map((p) => `p${p}`)) };
+    case 'link':
+      return { peers: step.peers.map((p) => `p${p}`), delayMs: step.delayMs, jitterMs: step.jitterMs, loss: step.loss };
     default:
       return undefined;
   }
-}
-
-async function unsupported(step: Step, ctx: RunContext): Promise<void> {
-  throw new LabError(`the ${ctx.runtime.name} runtime cannot ${step.kind}: ${ctx.runtime.unsupported(step.kind) ?? 'not implemented'}`);
 }
