@@ -11,8 +11,7 @@ import { LabError } from '../errors.js';
 import type { PeerExit, ResourceSample, StartedPeer, StoppedPeer } from '../runtime.js';
 import { ContainerSampler } from './container-stats.js';
 import { LogTail } from './log-tail.js';
-import { PEER_CONTROL_PORT, PEER_DATA_DIR } from './peer-container.js';
-import { clearStaleLock } from './stale-lock.js';
+import { PEER_CONTROL_PORT } from './peer-container.js';
 
 /** How long `docker stop` waits before SIGKILL, seconds. */
 const STOP_GRACE_S = 5;
@@ -82,7 +81,6 @@ export class DockerPeer implements StartedPeer {
 
   /** Starts a stopped container again and waits for its ready line. */
   static async startAgain(name: string, container: Docker.Container, controlIp: string, host: DockerPeerHost): Promise<DockerPeer> {
-    await clearStaleLock(container, PEER_DATA_DIR);
     const since = Date.now() / 1000;
     await container.start();
     const startedAt = performance.now();
