@@ -12,19 +12,15 @@ import { DockerRuntime } from '../lab/runtimes/docker/docker-runtime.js';
 import { hasNetem, inNetns } from '../lab/runtimes/docker/netns.js';
 import type { StartedPeer } from '../lab/runtimes/runtime.js';
 import { PREPARE_TIMEOUT_MS, requireDocker } from './support/docker.js';
+import { waitFor } from './support/wait-for.js';
 
 beforeAll(requireDocker, PREPARE_TIMEOUT_MS);
 
 const SETTINGS = { announceIntervalMs: 200, expireAfterMs: 1500, keepaliveIntervalMs: 500 };
 
-/** Polls `check` until true; rejects after `ms` naming `what`. */
-async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const POLL_MS = 100;
+/** Polls `check` (a control API call, so not too often) until true; rejects after `ms` naming `what`. */
+const until = (check: () => Promise<boolean>, ms: number, what: string) => waitFor(check, ms, what, undefined, POLL_MS);
 
 const sees = async (peer: StartedPeer, other: StartedPeer) => (await peer.control.listPeers()).some((p) => p.id === other.id);
 const hasMessage = async (to: StartedPeer, from: StartedPeer, id: string) => (await to.control.history(from.id)).some((h) => h.messageId === id);

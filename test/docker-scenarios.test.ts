@@ -10,6 +10,7 @@ import { LABEL_OWNER_PID } from '../lab/runtimes/docker/docker-client.js';
 import type { HistoryEvent } from '../lab/metrics/events.js';
 import { readRun, reportDirs, runCli, startCli, tempDir } from './support/lab-cli.js';
 import { leftovers, PREPARE_TIMEOUT_MS, requireDocker } from './support/docker.js';
+import { waitFor } from './support/wait-for.js';
 
 beforeAll(requireDocker, PREPARE_TIMEOUT_MS);
 
@@ -82,11 +83,7 @@ describe('scenarios on --runtime docker', () => {
     await using out = await tempDir('peerlab-docker-');
     const cli = startCli(['lab', 'run', 'scenarios/discovery.yaml', '--runtime', 'docker', '--out', out.path, '--set', 'peers=3', '--set', 'settle=60s']);
     const pid = cli.child.pid!;
-    const deadline = Date.now() + 60_000;
-    while (!/wait_for discovered: done/.test(cli.output())) {
-      if (Date.now() > deadline) throw new Error(`the run did not get to its settle step: ${cli.output()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(() => /wait_for discovered: done/.test(cli.output()), 60_000, 'the run to get to its settle step', () => cli.output());
     expect((await leftovers(`${LABEL_OWNER_PID}=${pid}`)).containers.length).toBe(3);
     cli.child.kill('SIGINT');
     const result = await cli.result;

@@ -7,6 +7,8 @@ export async function waitFor(
   timeoutMs: number,
   what = 'condition',
   detail?: () => unknown,
+  /** Time between polls; raise it when the predicate itself is a remote call. */
+  intervalMs = 5,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -15,6 +17,6 @@ export async function waitFor(
       const extra = detail ? `; ${JSON.stringify(detail())}` : '';
       throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${extra}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
