@@ -2,6 +2,8 @@
  * What a peer tells the world: the CLI prints these (one JSON line each with
  * --json), the control API streams them, the lab measures them.
  */
+import type { GroupEntry } from './store/group-store.js';
+
 export type PeerEvent =
   | { type: 'ready'; atMs: number; id: string; name: string; fingerprint: string; grpcPort: number; controlPort: number }
   | { type: 'peer_up' | 'peer_down'; atMs: number; peerId: string; peerName: string; host: string; grpcPort: number }
@@ -9,19 +11,8 @@ export type PeerEvent =
   | { type: 'session_down'; atMs: number; peerId: string; peerName: string; reason: string }
   | { type: 'message'; atMs: number; messageId: string; fromId: string; fromName: string; text: string; sentAtMs: number }
   | { type: 'delivered'; atMs: number; messageId: string; toId: string; toName: string }
-  | {
-      type: 'group_message';
-      atMs: number;
-      messageId: string;
-      room: string;
-      authorId: string;
-      authorName: string;
-      text: string;
-      hlcWallMs: number;
-      hlcLogical: number;
-      /** Hops the copy that reached this peer travelled (0 for the author's own). */
-      hops: number;
-    }
+  /** A room message; `hops` is how far the copy that reached this peer travelled (0 for the author's own). */
+  | ({ type: 'group_message'; atMs: number } & Omit<GroupEntry, 'receivedAtMs'>)
   | { type: 'key_changed'; atMs: number; peerName: string; oldId: string; newId: string }
   | { type: 'error'; atMs: number; code: string; message: string };
 

@@ -10,20 +10,7 @@ set -euo pipefail
 log=${DOCKERD_LOG:-/var/log/dockerd.log}
 packages=(docker.io iptables gcc libc6-dev libnetfilter-queue-dev util-linux)
 
-missing=()
-for pkg in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "ensure-docker: missing Debian packages: ${missing[*]}; run as root (or: sudo apt-get install ${missing[*]})" >&2
-    exit 1
-  fi
-  echo "ensure-docker: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash "$(dirname "$0")/install-system-deps.sh" "${packages[@]}"
 
 if docker info >/dev/null 2>&1; then
   echo "ensure-docker: docker $(docker version --format '{{.Server.Version}}') answers"

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need, only those missing, so it is
-# quick on a machine that has them. Used by .ci/run; run it by hand (as root)
-# on a fresh Debian/Ubuntu machine before `npm test`.
+# Installs Debian packages, only those missing, so it is quick on a machine that
+# has them. With no arguments: the packages the tests need. Used by .ci/run (and by
+# scripts/ensure-docker.sh with its own list); run it by hand (as root) on a fresh
+# Debian/Ubuntu machine before `npm test`.
 #   python3-grpcio, python3-grpc-tools  the control API client in a second language
 #   chromium                            opens report.html headless
 set -euo pipefail
 
-packages=(python3-grpcio python3-grpc-tools chromium)
+if [ $# -gt 0 ]; then packages=("$@"); else packages=(python3-grpcio python3-grpc-tools chromium); fi
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
