@@ -114,9 +114,14 @@ function printOutcome(outcome: RunOutcome): void {
   const { report } = outcome;
   const m = report.metrics;
   const verdict = outcome.status === 'pass' ? 'PASS' : outcome.status === 'fail' ? 'FAIL' : outcome.status === 'lab_error' ? 'LAB ERROR' : 'INTERRUPTED';
+  const direct = `${m.delivery.sent} sent, ${formatMetric(m.delivery.ratio, 'ratio')} delivered · latency p50 ${formatMetric(m.latency.p50, 'ms')} p99 ${formatMetric(m.latency.p99, 'ms')}`;
+  // A gossip-only run sends no direct messages: say what it did send.
+  const gossip = m.gossip
+    ? `${m.gossip.messages} group messages, ${formatMetric(m.gossip.delivery_ratio, 'ratio')} delivered · to all p50 ${formatMetric(m.gossip.dissemination.p50_ms, 'ms')} p99 ${formatMetric(m.gossip.dissemination.p99_ms, 'ms')}`
+    : undefined;
+  const traffic = gossip && m.delivery.sent === 0 ? gossip : gossip ? `${direct} · ${gossip}` : direct;
   process.stdout.write(
-    `${report.scenario.name}: ${verdict} in ${formatMetric(report.duration_ms, 'ms')} · ${m.delivery.sent} sent, ${formatMetric(m.delivery.ratio, 'ratio')} delivered` +
-      ` · latency p50 ${formatMetric(m.latency.p50, 'ms')} p99 ${formatMetric(m.latency.p99, 'ms')} · max RSS ${formatMetric(m.memory.max_rss_mb, 'mb')}\n`,
+    `${report.scenario.name}: ${verdict} in ${formatMetric(report.duration_ms, 'ms')} · ${traffic} · max RSS ${formatMetric(m.memory.max_rss_mb, 'mb')}\n`,
   );
   for (const reason of report.verdict_reasons) process.stdout.write(`  - ${reason}\n`);
   if (outcome.status === 'lab_error' && outcome.error) process.stderr.write(`peerlab: lab error: ${outcome.error.message}\n`);
