@@ -339,7 +339,12 @@ export class Peer implements AsyncDisposable {
       this.emit({ type: event.type, atMs: this.clock.now(), peerId: peer.id, peerName: peer.name, host: peer.host, grpcPort: peer.grpcPort });
     }
     if (event.type === 'peer_up' || event.type === 'peer_changed') {
-      if (peer.source !== 'hint' && peer.publicKey) void this.checkTrust(peer.name, peer.id, peer.publicKey);
+      if (peer.source !== 'hint' && peer.publicKey) {
+        this.checkTrust(peer.name, peer.id, peer.publicKey).catch((err: unknown) => {
+          this.counters.add('trust.store_errors');
+          this.emit({ type: 'error', atMs: this.clock.now(), code: 'store', message: `could not update the trust list: ${(err as Error).message}` });
+        });
+      }
       this.messenger.peerAvailable(peer.id);
       if (this.options.connectOnDiscovery) this.sessions.ensureSession(peer.id);
     }

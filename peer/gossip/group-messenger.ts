@@ -56,7 +56,7 @@ export class GroupMessenger {
   }
 
   start(): void {
-    this.timer = setInterval(() => this.apply(this.router.digestRound(this.deps.clock.now(), this.deps.neighbours())), this.deps.digestIntervalMs);
+    this.timer = setInterval(() => this.guard(this.apply(this.router.digestRound(this.deps.clock.now(), this.deps.neighbours()))), this.deps.digestIntervalMs);
     this.timer.unref();
   }
 
@@ -91,14 +91,22 @@ export class GroupMessenger {
       const kind = item.kind;
       if (kind?.$case === 'group') {
         this.deps.counters.add('gossip.copies_received');
-        void this.apply(this.router.onGroup(peerId, kind.value, now, this.deps.neighbours()));
+        this.guard(this.apply(this.router.onGroup(peerId, kind.value, now, this.deps.neighbours())));
       } else if (kind?.$case === 'digest') {
         this.deps.counters.add('gossip.digests_received');
-        void this.apply(this.router.onDigest(peerId, kind.value.sinceMs, kind.value.ids, now));
+        this.guard(this.apply(this.router.onDigest(peerId, kind.value.sinceMs, kind.value.ids, now)));
       } else if (kind?.$case === 'pull') {
-        void this.apply(this.router.onPull(peerId, kind.value.ids));
+        this.guard(this.apply(this.router.onPull(peerId, kind.value.ids)));
       }
     }
+  }
+
+  /** A failed store write is reported, never an unhandled rejection that ends the peer. */
+  private guard(work: Promise<void>): void {
+    work.catch((err: unknown) => {
+      this.deps.counters.add('gossip.store_errors');
+      this.deps.emit({ type: 'error', atMs: this.deps.clock.now(), code: 'store', message: `could not store a group message: ${(err as Error).message}` });
+    });
   }
 
   /** A session came up: send what waited for it. */

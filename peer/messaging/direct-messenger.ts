@@ -75,10 +75,18 @@ export class DirectMessenger {
   receive(peerId: string, peerName: string, items: Item[]): void {
     for (const item of items) {
       const kind = item.kind;
-      if (kind?.$case === 'direct') void this.receiveDirect(peerId, peerName, kind.value);
-      else if (kind?.$case === 'ack') void this.receiveAck(peerId, kind.value.id);
+      if (kind?.$case === 'direct') this.guard(this.receiveDirect(peerId, peerName, kind.value));
+      else if (kind?.$case === 'ack') this.guard(this.receiveAck(peerId, kind.value.id));
       else this.options.counters.add('direct.unknown_item');
     }
+  }
+
+  /** A failed store write (a full disk, say) is reported, never an unhandled rejection that ends the peer. */
+  private guard(work: Promise<void>): void {
+    work.catch((err: unknown) => {
+      this.options.counters.add('direct.store_errors');
+      this.options.emit({ type: 'error', atMs: this.options.clock.now(), code: 'store', message: `could not store a direct message: ${(err as Error).message}` });
+    });
   }
 
   /** A session to `peerId` came up: send what waits for it. */
