@@ -215,13 +215,7 @@ const commands = {
     flood = {
       stop: async () => {
         running = false;
-        // Let what is in flight land, so the next phase starts on a quiet session.
-        if (outstanding > 0) {
-          await Promise.race([
-            new Promise<void>((resolve) => (onIdle = resolve)),
-            new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
-          ]);
-        }
+        await settle(outstanding, (resolve) => (onIdle = resolve));
         tracked.floodListener = undefined;
         flood = undefined;
       },
@@ -263,12 +257,7 @@ const commands = {
     flood = {
       stop: async () => {
         running = false;
-        if (outstanding > 0) {
-          await Promise.race([
-            new Promise<void>((resolve) => (onIdle = resolve)),
-            new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
-          ]);
-        }
+        await settle(outstanding, (resolve) => (onIdle = resolve));
         flood = undefined;
       },
     };
@@ -298,3 +287,12 @@ serveParent(commands, async () => {
   await flood?.stop();
   await Promise.allSettled(peers.map((tracked) => tracked.peer.stop()));
 });
+
+/**
+ * Lets what is in flight land (at most 10 s), so the next phase starts on a quiet
+ * session: `whenIdle` hands over the callback the flood calls when the last one is done.
+ */
+async function settle(outstanding: number, whenIdle: (resolve: () => void) => void): Promise<void> {
+  if (outstanding === 0) return;
+  await Promise.race([new Promise<void>((resolve) => whenIdle(resolve)), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+}

@@ -12,26 +12,21 @@ import { markNow } from './window-mark.js';
 
 const asIs = (b: Buffer): Buffer => b;
 
+/** A bidi method that carries raw bytes both ways. */
+const bidiBytes = (path: string) => ({
+  path,
+  requestStream: true,
+  responseStream: true,
+  requestSerialize: asIs,
+  requestDeserialize: asIs,
+  responseSerialize: asIs,
+  responseDeserialize: asIs,
+});
+
 /** A tiny service defined in code: Flood (server counts) and Echo (server writes each message back). */
 const RAW_SERVICE: grpc.ServiceDefinition = {
-  flood: {
-    path: '/peerlab.bench.v1.Raw/Flood',
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: asIs,
-    requestDeserialize: asIs,
-    responseSerialize: asIs,
-    responseDeserialize: asIs,
-  },
-  echo: {
-    path: '/peerlab.bench.v1.Raw/Echo',
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: asIs,
-    requestDeserialize: asIs,
-    responseSerialize: asIs,
-    responseDeserialize: asIs,
-  },
+  flood: bidiBytes('/peerlab.bench.v1.Raw/Flood'),
+  echo: bidiBytes('/peerlab.bench.v1.Raw/Echo'),
 };
 
 const RawClient = grpc.makeGenericClientConstructor(RAW_SERVICE, 'Raw');
