@@ -142,25 +142,23 @@ export class Peer implements AsyncDisposable {
       onSessionDown: (session, reason) => peer.onSessionDown(session, reason),
       exchange: (request, fromHost) => discovery.exchange(request, fromHost),
     });
-    const messenger = new DirectMessenger({
-      clock,
-      counters,
-      history,
-      emit: (event) => peer.emit(event),
-      sendItem: (peerId: string, item: Item) => sendItem(peerId, item),
-      isUp: (peerId) => sessions.isUp(peerId),
-      needSession: (peerId) => {
-        const retryAt = sessions.ensureSession(peerId);
-        if (retryAt !== undefined) waker.at(retryAt);
-      },
-      wakeAt: (at) => waker.at(at),
-    });
+    // Puts an item on the live session to a peer; false when there is none.
     const sendItem = (peerId: string, item: Item) => {
       const session = sessions.registry.get(peerId);
       if (!session) return false;
       session.send(item);
       return true;
     };
+    const messenger = new DirectMessenger({
+      clock,
+      counters,
+      history,
+      emit: (event) => peer.emit(event),
+      sendItem,
+      isUp: (peerId) => sessions.isUp(peerId),
+      needSession: (peerId) => peer.needSession(peerId),
+      wakeAt: (at) => waker.at(at),
+    });
     const groups = new GroupMessenger({
       identity,
       name: options.name,
@@ -172,10 +170,7 @@ export class Peer implements AsyncDisposable {
       digestIntervalMs: options.gossip.digestIntervalMs,
       neighbours: () => discovery.table.list().filter((p) => p.source !== 'hint').map((p) => p.id),
       sendItem,
-      needSession: (peerId) => {
-        const retryAt = sessions.ensureSession(peerId);
-        if (retryAt !== undefined) waker.at(retryAt);
-      },
+      needSession: (peerId) => peer.needSession(peerId),
       disconnect: (peerId, reason) => sessions.disconnect(peerId, reason, INVALID_FLOOD_BAN_MS),
       emit: (event) => peer.emit(event),
     });
@@ -381,10 +376,13 @@ export class Peer implements AsyncDisposable {
     this.emit({ type: 'session_down', atMs: this.clock.now(), peerId: session.peerId, peerName: session.peerName, reason });
     this.messenger.sessionDown(session.peerId);
     // Reopen while the peer is still around, with backoff, so the next message finds a session.
-    if (this.discovery.table.get(session.peerId)) {
-      const retryAt = this.sessions.ensureSession(session.peerId);
-      if (retryAt !== undefined) this.waker.at(retryAt);
-    }
+    if (this.discovery.table.get(session.peerId)) this.needSession(session.peerId);
+  }
+
+  /** Dials `peerId` now, or wakes up to try again when its backoff allows. */
+  private needSession(peerId: string): void {
+    const retryAt = this.sessions.ensureSession(peerId);
+    if (retryAt !== undefined) this.waker.at(retryAt);
   }
 
   private async checkTrust(name: string, id: string, publicKey: Uint8Array): Promise<void> {
