@@ -65,6 +65,8 @@ export class Peer implements AsyncDisposable {
   /** This peer's address as learned from its own multicast announcement. */
   selfAddress = '';
   private grpcPortBound = 0;
+  /** Peers announced with peer_up (heard from directly) and not yet peer_down. */
+  private readonly announced = new Set<string>();
   private readonly startedAt: number;
   private stopping: Promise<void> | undefined;
 
@@ -330,8 +332,14 @@ export class Peer implements AsyncDisposable {
 
   private onPeerTableEvent(event: PeerTableEvent): void {
     const { peer } = event;
-    if (event.type === 'peer_up' || event.type === 'peer_down') {
-      this.emit({ type: event.type, atMs: this.clock.now(), peerId: peer.id, peerName: peer.name, host: peer.host, grpcPort: peer.grpcPort });
+    // Only peers heard from directly are announced: a hint is someone else's unverified
+    // word, and a late hint about a peer that just expired must not bring it back.
+    const announce = (type: 'peer_up' | 'peer_down') =>
+      this.emit({ type, atMs: this.clock.now(), peerId: peer.id, peerName: peer.name, host: peer.host, grpcPort: peer.grpcPort });
+    if (event.type === 'peer_down' && this.announced.delete(peer.id)) announce('peer_down');
+    if (event.type !== 'peer_down' && peer.source !== 'hint' && !this.announced.has(peer.id)) {
+      this.announced.add(peer.id);
+      announce('peer_up');
     }
     if (event.type === 'peer_up' || event.type === 'peer_changed') {
       if (peer.source !== 'hint' && peer.publicKey) {

@@ -157,14 +157,18 @@ describe("nobody can pass for another peer", () => {
       knownPeers: [{ id: carol.id, name: 'carol', host: '127.0.0.1', grpcPort: port }],
     });
     try {
-      await bob().waitUntil(
-        () => {
-          void sender.send(packet);
-          return bob().events.find((e) => e.type === 'peer_up' && e.peerId === carol.id);
+      await waitFor(
+        async () => {
+          await sender.send(packet);
+          return (await bob().control.listPeers()).some((p) => p.id === carol.id && p.source === 'hint');
         },
         10_000,
         'the hint about carol',
+        undefined,
+        50,
       );
+      // A hint is listed, never announced: bob has not heard from carol herself.
+      expect(bob().events.some((e) => e.type === 'peer_up' && e.peerId === carol.id)).toBe(false);
       const before = await counter(bob(), 'handshake.rejected.id_mismatch');
       await bob().control.send(carol.id, 'for carol only');
       await waitFor(async () => (await counter(bob(), 'handshake.rejected.id_mismatch')) > before, 15_000, 'the handshake to be refused');
