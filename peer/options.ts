@@ -5,7 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isIPv4 } from 'node:net';
-import { LIMITS, utf8Length } from './limits.js';
+import { LIMITS, quote, utf8Length } from './limits.js';
 
 export interface PeerOptions {
   /** Display name, shown to other peers. */
@@ -92,7 +92,7 @@ function checkPort(field: string, port: number, allowZero: boolean): void {
 /** Parses `host:port` or `[v6]:port`; throws naming the seed when it is not one. */
 export function parseHostPort(text: string, field = '--seed'): { host: string; port: number } {
   const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
-  if (!match) throw new OptionsError(field, `expected host:port, got "${text}"`);
+  if (!match) throw new OptionsError(field, `expected host:port, got ${quote(text)}`);
   const port = Number(match[2]);
   checkPort(field, port, false);
   if (utf8Length(match[1]!) > LIMITS.hostBytes) throw new OptionsError(field, 'host name is too long');
@@ -112,11 +112,11 @@ export function validatePeerOptions(options: PeerOptions): PeerOptions {
   if (options.controlPort !== -1) checkPort('--control-port', options.controlPort, true);
   const { group, port, interfaceAddress } = options.multicast;
   if (!isIPv4(group) || Number(group.split('.')[0]) < 224 || Number(group.split('.')[0]) > 239) {
-    throw new OptionsError('--multicast-group', `must be an IPv4 multicast address (224.0.0.0–239.255.255.255), got "${group}"`);
+    throw new OptionsError('--multicast-group', `must be an IPv4 multicast address (224.0.0.0–239.255.255.255), got ${quote(group)}`);
   }
   checkPort('--multicast-port', port, false);
   if (interfaceAddress !== undefined && !isIPv4(interfaceAddress)) {
-    throw new OptionsError('--interface', `must be the IPv4 address of a local interface, got "${interfaceAddress}"`);
+    throw new OptionsError('--interface', `must be the IPv4 address of a local interface, got ${quote(interfaceAddress)}`);
   }
   if (!(options.announceIntervalMs >= 10)) {
     throw new OptionsError('--announce-interval', `must be at least 10 ms, got ${options.announceIntervalMs}`);

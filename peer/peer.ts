@@ -14,6 +14,7 @@ import { DiscoveryRunner } from './discovery-runner.js';
 import type { PeerEvent } from './events.js';
 import { fingerprintOf, isPeerId, loadOrCreateIdentity, type Identity } from './identity/identity.js';
 import { DirectMessenger, SendError } from './messaging/direct-messenger.js';
+import { quote } from './limits.js';
 import { validatePeerOptions, type PeerOptions } from './options.js';
 import { SessionManager, WIRE_GRPC_OPTIONS } from './session/session-manager.js';
 import type { Session } from './session/session.js';
@@ -285,7 +286,7 @@ export class Peer implements AsyncDisposable {
     }
     const trusted = this.trust.lookup(nameOrId);
     if (trusted) return { id: trusted.id, name: nameOrId, fingerprint: trusted.fingerprint };
-    throw new SendError('error' in found ? found.error : `no key known for ${nameOrId} yet`);
+    throw new SendError('error' in found ? found.error : `no key known for ${quote(nameOrId)} yet`);
   }
 
   stats(): PeerStats {

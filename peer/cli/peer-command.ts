@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ControlServer, resolveControlToken } from '../control/control-server.js';
 import type { PeerEvent } from '../events.js';
+import { quote } from '../limits.js';
 import { defaultDataDir, defaultPeerOptions, DEFAULT_MULTICAST_GROUP, DEFAULT_MULTICAST_PORT, type PeerOptions } from '../options.js';
 import { Peer } from '../peer.js';
 import { runRepl } from './repl.js';
@@ -12,7 +13,7 @@ import { runRepl } from './repl.js';
 function integer(name: string, min: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}, got "${value}"`);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}, got ${quote(value)}`);
     return n;
   };
 }

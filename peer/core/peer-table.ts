@@ -26,6 +26,7 @@
  *   that wakes at nextExpiryAt() and calls expire() sees it go.
  */
 import { isPeerId } from '../identity/identity.js';
+import { quote } from '../limits.js';
 import type { KnownPeer } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
 
 /** Where an observation came from. */
@@ -161,7 +162,7 @@ export class PeerTable {
    */
   resolve(nameOrIdOrPrefix: string): PeerRecord | { error: string } {
     const query = nameOrIdOrPrefix.trim();
-    const quoted = JSON.stringify(query);
+    const quoted = quote(query);
     if (query === '') return { error: 'No peer given: use a name, an id, or an id prefix of at least 8 hex digits' };
     const byId = this.get(query.toLowerCase());
     if (byId) return byId;

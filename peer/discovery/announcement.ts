@@ -4,7 +4,7 @@
  * and the Exchange RPC.
  */
 import { idFromPublicKey, verifySignature, type Identity } from '../identity/identity.js';
-import { LIMITS, PROTOCOL_VERSION } from '../limits.js';
+import { LIMITS, PROTOCOL_VERSION, quote } from '../limits.js';
 import { Announcement, SignedAnnouncement, type KnownPeer } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
 import { hostProblem, isValidKnownPeer, nameProblem, portProblem } from './announcement-fields.js';
 
@@ -65,7 +65,7 @@ export function encodeAnnouncement(identity: Identity, fields: AnnouncementField
   ];
   for (const [field, value, problem] of problems) {
     if (problem !== undefined) {
-      throw new AnnouncementFieldError(field, `Announcement ${field} ${JSON.stringify(value)} ${problem}`);
+      throw new AnnouncementFieldError(field, `Announcement ${field} ${quote(value)} ${problem}`);
     }
   }
   const announcement: Announcement = {

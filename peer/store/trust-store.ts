@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isPeerId } from '../identity/identity.js';
-import { LIMITS, LimitError, utf8Length } from '../limits.js';
+import { LIMITS, LimitError, quote, utf8Length } from '../limits.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 /**
@@ -68,9 +68,9 @@ export class TrustStore {
   /** Checks `id` against the id pinned to `name`, pins it when new or changed, and persists the change. */
   async observe(name: string, id: string, fingerprint: string, nowMs: number): Promise<TrustObservation> {
     checkName(name);
-    if (!isPeerId(id)) throw new Error(`peer id ${JSON.stringify(id)} is not 32 lowercase hex digits`);
+    if (!isPeerId(id)) throw new Error(`peer id ${quote(id)} is not 32 lowercase hex digits`);
     if (typeof fingerprint !== 'string' || fingerprint.length === 0 || fingerprint.length > MAX_FINGERPRINT_CHARS) {
-      throw new Error(`fingerprint for ${JSON.stringify(name)} must be 1 to ${MAX_FINGERPRINT_CHARS} characters`);
+      throw new Error(`fingerprint for ${quote(name)} must be 1 to ${MAX_FINGERPRINT_CHARS} characters`);
     }
     const known = this.names.get(name);
     if (known && known.id === id && known.fingerprint === fingerprint) return { status: 'same' };
@@ -122,7 +122,7 @@ export class TrustStore {
 function checkName(name: string): void {
   if (typeof name !== 'string' || name.length === 0) throw new Error('a peer name must be a non-empty string');
   const bytes = utf8Length(name);
-  if (bytes > LIMITS.nameBytes) throw new LimitError(`The name ${JSON.stringify(name.slice(0, 16))}…`, bytes, LIMITS.nameBytes);
+  if (bytes > LIMITS.nameBytes) throw new LimitError('The name', bytes, LIMITS.nameBytes, 'bytes', name);
 }
 
 function parseTrustFile(text: string, path: string): Map<string, TrustBinding> {
@@ -153,7 +153,7 @@ function parseTrustFile(text: string, path: string): Map<string, TrustBinding> {
       !Array.isArray(b.previousIds) ||
       !b.previousIds.every((p) => typeof p === 'string')
     ) {
-      return fail(`entry ${JSON.stringify(name)} is not {id, fingerprint, firstSeenMs, previousIds}`);
+      return fail(`entry ${quote(name)} is not {id, fingerprint, firstSeenMs, previousIds}`);
     }
     names.set(name, { id: b.id, fingerprint: b.fingerprint, firstSeenMs: b.firstSeenMs, previousIds: b.previousIds });
   }
