@@ -33,7 +33,13 @@ export interface PeerOptions {
   /** Static seeds, `host:port` of another peer's PeerWire server. */
   seeds: string[];
   keepaliveMs: number;
+  /** How long a dial's handshake may take; also how long a wire connection may go without proving itself. */
   handshakeTimeoutMs: number;
+  /**
+   * Wire connections from one remote address that carry no authenticated session (yet);
+   * one more is closed at once. Sessions do not count, so many peers behind one address work.
+   */
+  connectionsPerAddress: number;
   /** Open a session to every peer as soon as it is discovered (the lab's key-exchange runs). */
   connectOnDiscovery: boolean;
   gossip: {
@@ -70,6 +76,7 @@ export function defaultPeerOptions(name: string): PeerOptions {
     seeds: [],
     keepaliveMs: 5000,
     handshakeTimeoutMs: 5000,
+    connectionsPerAddress: 64,
     connectOnDiscovery: false,
     gossip: { fanout: 4, ttl: 8, digestIntervalMs: 1000 },
   };
@@ -130,6 +137,9 @@ export function validatePeerOptions(options: PeerOptions): PeerOptions {
   if (!(options.keepaliveMs >= 100)) throw new OptionsError('--keepalive', `must be at least 100 ms, got ${options.keepaliveMs}`);
   if (!(options.handshakeTimeoutMs >= 100)) {
     throw new OptionsError('--handshake-timeout', `must be at least 100 ms, got ${options.handshakeTimeoutMs}`);
+  }
+  if (!Number.isInteger(options.connectionsPerAddress) || options.connectionsPerAddress < 1) {
+    throw new OptionsError('--connections-per-address', `must be a whole number ≥ 1, got ${quote(options.connectionsPerAddress)}`);
   }
   for (const seed of options.seeds) parseHostPort(seed);
   const { fanout, ttl, digestIntervalMs } = options.gossip;

@@ -18,6 +18,7 @@ import { quote } from './limits.js';
 import { validatePeerOptions, type PeerOptions } from './options.js';
 import { SessionManager, WIRE_GRPC_OPTIONS } from './session/session-manager.js';
 import type { Session } from './session/session.js';
+import { WireListener } from './session/wire-listener.js';
 import { HistoryStore, type HistoryEntry } from './store/history-store.js';
 import { TrustStore } from './store/trust-store.js';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.js';
@@ -77,6 +78,7 @@ export class Peer implements AsyncDisposable {
     readonly counters: Counters,
     private readonly clock: Clock,
     private readonly server: grpc.Server,
+    private readonly listener: WireListener,
     private readonly history: HistoryStore,
     private readonly trust: TrustStore,
     readonly discovery: DiscoveryRunner,
@@ -116,6 +118,14 @@ export class Peer implements AsyncDisposable {
     let peer!: Peer;
     const counters = new Counters();
     const server = new grpc.Server(WIRE_GRPC_OPTIONS);
+    const listener = new WireListener(server, {
+      host: options.host,
+      port: options.grpcPort,
+      connectionsPerAddress: options.connectionsPerAddress,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+      clock,
+      counters,
+    });
     const waker = new Waker(clock, () => peer.messenger.wake());
     const discovery = new DiscoveryRunner({
       identity,
@@ -144,6 +154,7 @@ export class Peer implements AsyncDisposable {
       onSessionUp: (session, handshakeMs) => peer.onSessionUp(session, handshakeMs),
       onSessionDown: (session, reason) => peer.onSessionDown(session, reason),
       exchange: (request, fromHost) => discovery.exchange(request, fromHost),
+      connections: listener,
     });
     // Puts an item on the live session to a peer; false when there is none.
     const sendItem = (peerId: string, item: Item) => {
@@ -178,9 +189,9 @@ export class Peer implements AsyncDisposable {
       emit: (event) => peer.emit(event),
     });
     sessions.addToServer(server);
-    peer = new Peer(options, identity, counters, clock, server, history, trust, discovery, sessions, messenger, waker, lock, groups, groupStore, rooms);
+    peer = new Peer(options, identity, counters, clock, server, listener, history, trust, discovery, sessions, messenger, waker, lock, groups, groupStore, rooms);
     try {
-      peer.grpcPortBound = await bindServer(server, options.host, options.grpcPort);
+      peer.grpcPortBound = await listener.listen();
       sessions.start();
       groups.start();
       await discovery.start();
@@ -315,8 +326,10 @@ export class Peer implements AsyncDisposable {
       this.groups.stop();
       await this.discovery.stop();
       this.sessions.stop();
+      this.listener.stopAccepting();
       await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
       this.server.forceShutdown();
+      await this.listener.close();
       await Promise.all([this.history.close(), this.groupStore.close()]);
       await this.lock.release();
     })();
@@ -401,15 +414,4 @@ export class Peer implements AsyncDisposable {
       this.emit({ type: 'key_changed', atMs: this.clock.now(), peerName: name, oldId: result.previous.id, newId: id });
     }
   }
-}
-
-/** Binds a gRPC server and returns the port it got. */
-async function bindServer(server: grpc.Server, host: string, port: number): Promise<number> {
-  const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  return new Promise((resolve, reject) => {
-    server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, boundPort) => {
-      if (err) reject(new Error(`cannot listen on ${target}: ${err.message}`));
-      else resolve(boundPort);
-    });
-  });
 }

@@ -46,6 +46,18 @@ export function peerCommand(): Command {
     .option('--expire-after <ms>', 'forget a peer not heard from for this long, ms', integer('--expire-after', 20), 5000)
     .option('--seed <host:port>', "another peer's gRPC address to exchange announcements with (repeatable)", collect, [])
     .option('--keepalive <ms>', 'ping idle sessions this often; drop one silent for 3× this', integer('--keepalive', 100), 5000)
+    .option(
+      '--handshake-timeout <ms>',
+      'give up a handshake after this long; close a wire connection that has not completed one for this long',
+      integer('--handshake-timeout', 100),
+      5000,
+    )
+    .option(
+      '--connections-per-address <n>',
+      'wire connections one remote address may hold without a session; one more is closed at once',
+      integer('--connections-per-address', 1),
+      64,
+    )
     .option('--connect-on-discovery', 'open a session to every peer as soon as it is discovered')
     .option('--fanout <n>', 'neighbours a new group message is pushed to', integer('--fanout', 1), 4)
     .option('--gossip-ttl <n>', 'hops a new group message may travel (every peer caps it at 16)', integer('--gossip-ttl', 1), 8)
@@ -75,6 +87,8 @@ interface PeerFlags {
   expireAfter: number;
   seed: string[];
   keepalive: number;
+  handshakeTimeout: number;
+  connectionsPerAddress: number;
   connectOnDiscovery?: boolean;
   fanout: number;
   gossipTtl: number;
@@ -100,6 +114,8 @@ export function optionsFromFlags(flags: PeerFlags): PeerOptions {
     expireAfterMs: flags.expireAfter,
     seeds: flags.seed,
     keepaliveMs: flags.keepalive,
+    handshakeTimeoutMs: flags.handshakeTimeout,
+    connectionsPerAddress: flags.connectionsPerAddress,
     connectOnDiscovery: flags.connectOnDiscovery ?? false,
     gossip: { fanout: flags.fanout, ttl: flags.gossipTtl, digestIntervalMs: flags.digestInterval },
   };
