@@ -12,7 +12,7 @@ import { controlClient } from './control.js';
 import { buildInit, sendInit } from './handshake.js';
 import { captureMulticast, sendDatagram } from './multicast.js';
 import { openSession } from './session.js';
-import { decodeSignedAnnouncement, newIdentity, signAnnouncement } from './wire.js';
+import { decodeSignedAnnouncement, newIdentity, signAnnouncement, signGroupMessage } from './wire.js';
 
 let fleet: PeerFleet;
 
@@ -46,6 +46,20 @@ describe('the attacker toolkit speaks the protocol a real peer understands', () 
       const shown = await bob().waitForEvent((e) => e.type === 'message' && e.text === text, 10_000, 'the attacker message');
       expect(shown).toMatchObject({ fromId: mallory.id, messageId: 'attacker-direct-1' });
       await session.waitForAck('attacker-direct-1', 10_000);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('a group message the attacker signs is verified and shown by the peer under its content id', async () => {
+    const mallory = newIdentity();
+    const session = await openSession(bobAddress(), mallory, bob().id, { name: 'mallory' });
+    try {
+      const text = `to everyone ${randomUUID()}`;
+      const { id, item } = signGroupMessage(mallory, { room: 'everyone', text, authorName: 'mallory' });
+      session.sendItems([item]);
+      const shown = await bob().waitForEvent((e) => e.type === 'group_message' && e.text === text, 10_000, 'the group message');
+      expect(shown).toMatchObject({ messageId: id, authorId: mallory.id, room: 'everyone', hops: 1 });
     } finally {
       session.close();
     }

@@ -31,7 +31,11 @@ export interface AttackerSession {
 
 const FramePayload = wireMessage('FramePayload');
 
-/** Handshakes with the peer at `address` whose id is `responderId` and opens its Session stream. */
+/**
+ * Handshakes with the peer at `address` whose id is `responderId`, opens the Session
+ * stream and resolves once the peer answered the first frame (so the session is up
+ * there); throws, with the peer's status, when it refuses either.
+ */
 export async function openSession(
   address: string,
   identity: AttackerIdentity,
@@ -78,8 +82,32 @@ export async function openSession(
     }
     for (const listener of [...listeners]) listener();
   });
+  const waitUntil = (holds: () => boolean, timeoutMs: number, what: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (holds()) finish(() => resolve());
+        else if (endStatus) finish(() => reject(new Error(`session ended before ${what}: ${endStatus!.code} ${endStatus!.details}`)));
+      };
+      const timer = setTimeout(() => finish(() => reject(new Error(`no ${what} within ${timeoutMs} ms`))), timeoutMs);
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        settle();
+      };
+      listeners.add(check);
+      check();
+    });
+
   // The first frame confirms the keys: the peer counts the session as up only once one opens.
+  // Its pong shows the peer took it, so the session is up at the peer when this returns.
   sendItems([{ ping: { nonce: 0 } }]);
+  try {
+    await waitUntil(() => received.some((item) => item.kind === 'pong'), 10_000, 'the pong to the first frame');
+  } catch (err) {
+    stream.cancel();
+    client.close();
+    throw err;
+  }
 
   const hasAck = (id: string) => received.some((item) => item.kind === 'ack' && (item.ack as { id: string }).id === id);
   return {
@@ -89,21 +117,7 @@ export async function openSession(
     writeFrame: (frame) => stream.write(frame),
     received,
     ended,
-    waitForAck: (id, timeoutMs) =>
-      new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (hasAck(id)) finish(() => resolve());
-          else if (endStatus) finish(() => reject(new Error(`session ended before the ack of ${id}: ${endStatus!.code} ${endStatus!.details}`)));
-        };
-        const timer = setTimeout(() => finish(() => reject(new Error(`no ack of ${id} within ${timeoutMs} ms`))), timeoutMs);
-        const finish = (settle: () => void) => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          settle();
-        };
-        listeners.add(check);
-        check();
-      }),
+    waitForAck: (id, timeoutMs) => waitUntil(() => hasAck(id), timeoutMs, `the ack of ${id}`),
     close: () => {
       stream.cancel();
       client.close();
