@@ -256,6 +256,7 @@ export class SessionManager {
     if (!admission.admitted) throw new HandshakeBusyError(admission.reason, admission.message);
     if (admission.replaced) this.options.counters.add('handshake.pending_replaced.per_id_cap');
     this.options.counters.add('handshake.answered');
+    this.options.counters.set('handshake.pending', this.pending.size);
     return reply;
   }
 
@@ -263,6 +264,7 @@ export class SessionManager {
     const sessionHex = String(call.metadata.get(SESSION_METADATA_KEY)[0] ?? '');
     // Single use: a session id cannot open a second stream.
     const pending = this.pending.take(sessionHex, this.options.clock.monotonic());
+    this.options.counters.set('handshake.pending', this.pending.size);
     if (!pending) {
       this.options.counters.add('session.refused.unknown_session');
       call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'unknown or expired session id: handshake first' });
@@ -368,6 +370,7 @@ export class SessionManager {
       }
     }
     this.pending.prune(now);
+    this.options.counters.set('handshake.pending', this.pending.size);
   }
 
   private clientFor(address: { host: string; port: number }): PeerWireClient {
