@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isIPv4 } from 'node:net';
+import { nameProblem } from './discovery/announcement-fields.js';
 import { LIMITS, utf8Length } from './limits.js';
 
 export interface PeerOptions {
@@ -101,13 +102,8 @@ export function parseHostPort(text: string, field = '--seed'): { host: string; p
 
 /** Validates merged options; returns them unchanged or throws an OptionsError. */
 export function validatePeerOptions(options: PeerOptions): PeerOptions {
-  const nameBytes = utf8Length(options.name);
-  if (nameBytes === 0 || nameBytes > LIMITS.nameBytes) {
-    throw new OptionsError('--name', `must be 1–${LIMITS.nameBytes} bytes of UTF-8, got ${nameBytes}`);
-  }
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(options.name)) {
-    throw new OptionsError('--name', 'must not contain control characters');
-  }
+  const nameIssue = nameProblem(options.name);
+  if (nameIssue !== undefined) throw new OptionsError('--name', `${JSON.stringify(options.name.slice(0, 100))} ${nameIssue}`);
   checkPort('--port', options.grpcPort, true);
   if (options.controlPort !== -1) checkPort('--control-port', options.controlPort, true);
   const { group, port, interfaceAddress } = options.multicast;

@@ -103,6 +103,10 @@ export class ControlServer implements AsyncDisposable {
       roomHistory: unary(token, (request: { room: string; limit: number }) => ({
         entries: peer.roomHistory(request.room || EVERYONE, Math.min(request.limit || 100, 10_000)),
       })),
+      trust: unary(token, async (request: { name: string; peer: string }) => {
+        const bound = await peer.trustName(request.name, request.peer);
+        return { ...bound, previousId: bound.previousId ?? '' };
+      }),
       events: (call: grpc.ServerWritableStream<EventsRequest, ControlEvent>) => {
         if (!authorized(call, token)) {
           call.emit('error', UNAUTHENTICATED);

@@ -64,6 +64,7 @@ interface PendingSession {
   keys: SessionKeys;
   peerId: string;
   peerName: string;
+  peerKey: Uint8Array;
   expiresAt: number;
 }
 
@@ -206,7 +207,7 @@ export class SessionManager {
     const metadata = new grpc.Metadata();
     metadata.set(SESSION_METADATA_KEY, keys.sessionId.toString('hex'));
     const call = client.session(metadata);
-    const session = this.createSession(peerId, reply.name, true, keys, call, (reason) => call.cancel());
+    const session = this.createSession(peerId, reply.name, reply.identityKey, true, keys, call, () => call.cancel());
     // The first frame confirms to the responder that we hold the keys.
     session.send({ kind: { $case: 'ping', value: { nonce: 0 } } });
     this.confirm(session, this.options.clock.monotonic() - started);
@@ -226,7 +227,7 @@ export class SessionManager {
       name: this.options.name,
       sessionId,
     });
-    this.pending.set(sessionId.toString('hex'), { keys, peerId, peerName: init.name, expiresAt: now + PENDING_TTL_MS });
+    this.pending.set(sessionId.toString('hex'), { keys, peerId, peerName: init.name, peerKey: init.identityKey, expiresAt: now + PENDING_TTL_MS });
     this.options.counters.add('handshake.answered');
     return reply;
   }
@@ -241,7 +242,7 @@ export class SessionManager {
     }
     // Single use: a session id cannot open a second stream.
     this.pending.delete(sessionHex);
-    const session = this.createSession(pending.peerId, pending.peerName, false, pending.keys, call, (reason, error) => {
+    const session = this.createSession(pending.peerId, pending.peerName, pending.peerKey, false, pending.keys, call, (reason, error) => {
       if (error) call.emit('error', { code: grpc.status.PERMISSION_DENIED, details: reason });
       else call.end();
     });
@@ -251,6 +252,7 @@ export class SessionManager {
   private createSession(
     peerId: string,
     peerName: string,
+    peerKey: Uint8Array,
     initiator: boolean,
     keys: SessionKeys,
     stream: FrameStream,
@@ -260,6 +262,7 @@ export class SessionManager {
     const session: Session = new Session(
       peerId,
       peerName,
+      peerKey,
       initiator,
       new FrameCipher(keys, LIMITS.frameBytes),
       stream,
