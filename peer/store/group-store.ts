@@ -3,7 +3,8 @@
  * the author's signed wire form, so this peer can hand them on in
  * anti-entropy rounds after a restart. Read into memory on open; listed in
  * hybrid-logical-clock order. A record lost to damage (append-log.ts) is
- * only a gap here: anti-entropy brings the message back from a neighbour that has it.
+ * only a gap here: while the message is recent enough for digests, anti-entropy
+ * brings it back from a neighbour that has it.
  */
 import { join, resolve } from 'node:path';
 import { GroupMessage } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
