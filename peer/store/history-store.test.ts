@@ -26,14 +26,25 @@ async function reopen(): Promise<HistoryStore> {
   return store;
 }
 
-/** Flips one bit inside the stored record whose JSON contains `needle`, in the conversation with `peerId`. */
-async function damageRecordHolding(peerId: string, needle: string): Promise<void> {
-  const path = join(dir, 'history', `${peerId}.log`);
+/** Closes the store, flips one bit inside the record of alice's log whose JSON holds `needle`, and reopens. */
+async function reopenAfterDamaging(needle: string): Promise<HistoryStore> {
+  await store?.close();
+  store = undefined;
+  const path = join(dir, 'history', `${ALICE}.log`);
   const bytes = await readFile(path);
   const at = bytes.indexOf(needle);
   expect(at).toBeGreaterThan(0);
   bytes[at + 1] = bytes[at + 1]! ^ 0x01;
   await writeFile(path, bytes);
+  return reopen();
+}
+
+/** A store holding two undelivered messages to alice: o1 "first", then o2 "second". */
+async function withTwoOutgoing(): Promise<HistoryStore> {
+  const s = await reopen();
+  await s.recordOutgoing({ messageId: 'o1', peerId: ALICE, peerName: 'alice', text: 'first', sentAtMs: 3000 });
+  await s.recordOutgoing({ messageId: 'o2', peerId: ALICE, peerName: 'alice', text: 'second', sentAtMs: 3001 });
+  return s;
 }
 
 function incoming(messageId: string, text = `text of ${messageId}`, peerId = ALICE) {
@@ -183,11 +194,8 @@ describe('HistoryStore', () => {
   it('keeps the messages after a damaged one, and reports the damage', async () => {
     const s = await reopen();
     for (const id of ['m1', 'm2', 'm3', 'm4']) await s.recordIncoming(incoming(id));
-    await s.close();
-    store = undefined;
-    await damageRecordHolding(ALICE, 'text of m2');
 
-    const again = await reopen();
+    const again = await reopenAfterDamaging('text of m2');
     expect(again.list(ALICE, 10).map((e) => e.messageId)).toEqual(['m1', 'm3', 'm4']);
     expect(again.damaged).toEqual([
       expect.objectContaining({ path: join(dir, 'history', `${ALICE}.log`), lostRecords: 1, corruptPath: expect.stringContaining(`${ALICE}.log.corrupt-`) }),
@@ -199,16 +207,11 @@ describe('HistoryStore', () => {
   });
 
   it('an outgoing message whose ack record is lost is pending again, and can be acked again', async () => {
-    const s = await reopen();
-    await s.recordOutgoing({ messageId: 'o1', peerId: ALICE, peerName: 'alice', text: 'first', sentAtMs: 3000 });
-    await s.recordOutgoing({ messageId: 'o2', peerId: ALICE, peerName: 'alice', text: 'second', sentAtMs: 3001 });
+    const s = await withTwoOutgoing();
     expect(await s.markDelivered(ALICE, 'o1', 5000)).toBe(true);
     expect(await s.markDelivered(ALICE, 'o2', 5001)).toBe(true);
-    await s.close();
-    store = undefined;
-    await damageRecordHolding(ALICE, '"id":"o1"');
 
-    const again = await reopen();
+    const again = await reopenAfterDamaging('"id":"o1"');
     expect(again.damaged.map((d) => d.lostRecords)).toEqual([1]);
     expect(again.pendingOutgoing().map((e) => e.messageId)).toEqual(['o1']);
     expect(again.list(ALICE, 10).map((e) => [e.messageId, e.delivered])).toEqual([['o1', false], ['o2', true]]);
@@ -218,16 +221,11 @@ describe('HistoryStore', () => {
   });
 
   it('an ack whose message record is lost is ignored; the other messages stand', async () => {
-    const s = await reopen();
-    await s.recordOutgoing({ messageId: 'o1', peerId: ALICE, peerName: 'alice', text: 'first', sentAtMs: 3000 });
-    await s.recordOutgoing({ messageId: 'o2', peerId: ALICE, peerName: 'alice', text: 'second', sentAtMs: 3001 });
+    const s = await withTwoOutgoing();
     await s.recordIncoming(incoming('m1'));
     expect(await s.markDelivered(ALICE, 'o1', 5000)).toBe(true);
-    await s.close();
-    store = undefined;
-    await damageRecordHolding(ALICE, '"text":"first"');
 
-    const again = await reopen();
+    const again = await reopenAfterDamaging('"text":"first"');
     expect(again.damaged.map((d) => d.lostRecords)).toEqual([1]);
     expect(again.list(ALICE, 10).map((e) => e.messageId)).toEqual(['o2', 'm1']);
     expect(again.has(ALICE, 'o1')).toBe(false);
