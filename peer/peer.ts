@@ -22,6 +22,7 @@ import { TrustStore } from './store/trust-store.js';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.js';
 import { GroupStore, type GroupEntry } from './store/group-store.js';
 import { RoomsStore } from './store/rooms-store.js';
+import { reportStoreDamage } from './store/damage-report.js';
 import { GroupMessenger } from './gossip/group-messenger.js';
 import { EVERYONE, roomProblem } from './gossip/group-codec.js';
 import { Waker } from './waker.js';
@@ -73,6 +74,13 @@ export class Peer implements AsyncDisposable {
   private readonly startedAt: number;
   private stopping: Promise<void> | undefined;
   private readonly names: Names;
+
+  /**
+   * Problems found while starting (damage in the store), which nobody could hear
+   * as they happened: the CLI prints them after its ready line, and the control
+   * API's Events stream sends them first to every subscriber.
+   */
+  readonly startupEvents: PeerEvent[] = [];
 
   private constructor(
     readonly options: PeerOptions,
@@ -198,6 +206,7 @@ export class Peer implements AsyncDisposable {
       await peer.stop();
       throw err;
     }
+    peer.startupEvents.push(...reportStoreDamage([...history.damaged, ...groupStore.damaged], counters, clock.now()));
     // Messages left in the outbox by an earlier run go out as their recipients appear.
     messenger.wake();
     return peer;

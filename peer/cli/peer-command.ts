@@ -108,6 +108,8 @@ async function runPeer(flags: PeerFlags): Promise<void> {
   const options = optionsFromFlags(flags);
   const json = flags.json ?? false;
   const peer = await Peer.start(options);
+  // Startup problems (store damage) go to stderr whatever the output mode, so a person or a log sees them.
+  for (const event of peer.startupEvents) if (event.type === 'error') process.stderr.write(`peerlab: ${event.message}\n`);
   // Peers are heard from the moment discovery starts: hold those events until the ready line is out.
   const early: PeerEvent[] = [];
   const hold = (event: PeerEvent) => early.push(event);
@@ -146,12 +148,14 @@ async function runPeer(flags: PeerFlags): Promise<void> {
     const write = (event: PeerEvent) => {
       if (json) process.stdout.write(`${JSON.stringify(event)}\n`);
     };
-    for (const event of [ready, ...early]) write(event);
+    for (const event of [ready, ...peer.startupEvents, ...early]) write(event);
     peer.events.on('event', write);
     return;
   }
   const colour = flags.color && Boolean(process.stdout.isTTY);
-  await runRepl(peer, { json, colour, input: process.stdin, output: process.stdout, initialEvents: [ready, ...early] });
+  // On a terminal the stderr line already said it; JSON output carries every event.
+  const startup = json ? peer.startupEvents : [];
+  await runRepl(peer, { json, colour, input: process.stdin, output: process.stdout, initialEvents: [ready, ...startup, ...early] });
   await stop();
   process.exit(0);
 }

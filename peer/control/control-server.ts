@@ -130,6 +130,9 @@ export class ControlServer implements AsyncDisposable {
         call.on('error', cleanup);
         // Headers now, so a client knows it is subscribed before the first event.
         call.sendMetadata(new grpc.Metadata());
+        // What went wrong while the peer started (store damage) happened before anyone could
+        // subscribe: every subscriber hears it first, with its original time.
+        for (const event of peer.startupEvents) listener(event);
       },
     });
     const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
