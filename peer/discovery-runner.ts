@@ -85,10 +85,12 @@ export class DiscoveryRunner {
     await this.multicast?.stop();
   }
 
-  /** Discovery counters (multicast drops by reason) merged into the peer's. */
+  /** Discovery counters (multicast drops by reason) merged into the peer's, and how many gone peers' seqs are remembered. */
   counters(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [name, value] of Object.entries(this.multicast?.counters() ?? {})) out[`discovery.multicast.${name}`] = value;
+    // A gauge: 0 once every gone peer's window has passed (only the wall-clock check then stops a replay).
+    out['discovery.remembered_seqs'] = this.table.rememberedCount;
     return out;
   }
 

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { PeerTable, type PeerObservation, type PeerRecord } from './peer-table.js';
+import { PeerTable, REPLAY_MARGIN_MS, type PeerObservation, type PeerRecord } from './peer-table.js';
 import { mulberry32 } from '../../test/support/prng.js';
 
 const EXPIRE = 5000;
 /** The freshness window: a replay of an accepted seq can pass the wall-clock check this long. */
 const WINDOW = 30_000;
+/** How long an accepted seq is remembered when the sender's clock is in step with ours. */
+const FRESH_FOR = WINDOW + REPLAY_MARGIN_MS;
 const SELF = 'f'.repeat(32);
 
 /** A peer id made of one repeated hex digit pattern, so prefixes are easy to reason about. */
@@ -68,20 +70,20 @@ describe('PeerTable replay protection', () => {
     expect(types(t.expire(EXPIRE))).toEqual(['peer_down']);
   });
 
-  it('accepts a lower seq (a restart with the clock set back) once the last accepted seq is a window old', () => {
+  it('accepts a lower seq (a restart with the clock set back) once the last accepted seq is a window (and the margin) old', () => {
     const t = table();
     t.observe(obs(A, { seq: 1000 }), 'multicast', 0);
     // A registry entry (no seq) keeps the peer alive, but must not lock its restart out.
-    for (let now = 3000; now < WINDOW; now += 3000) t.observe(obs(A), 'registry', now);
-    expect(t.observe(obs(A, { seq: 1, grpcPort: 7000 }), 'multicast', WINDOW - 1)).toEqual([]);
+    for (let now = 3000; now < FRESH_FOR; now += 3000) t.observe(obs(A), 'registry', now);
+    expect(t.observe(obs(A, { seq: 1, grpcPort: 7000 }), 'multicast', FRESH_FOR - 1)).toEqual([]);
     expect(t.get(A)?.grpcPort).toBe(5000);
 
-    expect(types(t.observe(obs(A, { seq: 1, grpcPort: 7000 }), 'multicast', WINDOW))).toEqual(['peer_changed']);
+    expect(types(t.observe(obs(A, { seq: 1, grpcPort: 7000 }), 'multicast', FRESH_FOR))).toEqual(['peer_changed']);
     expect(t.get(A)?.grpcPort).toBe(7000);
     expect(t.counters().restarts).toBe(1);
     // From then on the new sequence is the one that counts.
-    expect(t.observe(obs(A, { seq: 2, grpcPort: 7000 }), 'multicast', WINDOW + 1)).toEqual([]);
-    expect(t.observe(obs(A, { seq: 1, grpcPort: 8000 }), 'multicast', WINDOW + 2)).toEqual([]);
+    expect(t.observe(obs(A, { seq: 2, grpcPort: 7000 }), 'multicast', FRESH_FOR + 1)).toEqual([]);
+    expect(t.observe(obs(A, { seq: 1, grpcPort: 8000 }), 'multicast', FRESH_FOR + 2)).toEqual([]);
     expect(t.get(A)?.grpcPort).toBe(7000);
   });
 });
@@ -99,17 +101,17 @@ describe('PeerTable replay protection after a peer is gone', () => {
   it('refuses a replay of its last announcements as stale within the window, and forgets its seq after it', () => {
     const t = afterExpiry();
     expect(t.rememberedCount).toBe(1);
-    for (const [seq, now] of [[10, EXPIRE + 1], [9, EXPIRE + 2], [10, WINDOW - 1]] as const) {
+    for (const [seq, now] of [[10, EXPIRE + 1], [9, EXPIRE + 2], [10, FRESH_FOR - 1]] as const) {
       expect(t.isReplay(obs(A, { seq }), now)).toBe(true);
       expect(t.observe(obs(A, { seq }), 'multicast', now)).toEqual([]);
     }
     expect(t.get(A)).toBeUndefined();
     expect(t.counters().stale).toBe(3);
 
-    expect(t.expire(WINDOW)).toEqual([]);
+    expect(t.expire(FRESH_FOR)).toEqual([]);
     expect(t.rememberedCount).toBe(0);
     // From here only the receiver's wall-clock check can tell a replay: its sent_at_ms is a window old.
-    expect(t.isReplay(obs(A, { seq: 10 }), WINDOW)).toBe(false);
+    expect(t.isReplay(obs(A, { seq: 10 }), FRESH_FOR)).toBe(false);
   });
 
   it('accepts a real restart (a higher seq) at once, and keeps refusing the old seqs', () => {
@@ -123,8 +125,8 @@ describe('PeerTable replay protection after a peer is gone', () => {
 
   it('accepts a restart with a lower seq once the window has passed', () => {
     const t = afterExpiry();
-    expect(t.observe(obs(A, { seq: 5 }), 'multicast', WINDOW - 1)).toEqual([]);
-    expect(types(t.observe(obs(A, { seq: 5 }), 'multicast', WINDOW))).toEqual(['peer_up']);
+    expect(t.observe(obs(A, { seq: 5 }), 'multicast', FRESH_FOR - 1)).toEqual([]);
+    expect(types(t.observe(obs(A, { seq: 5 }), 'multicast', FRESH_FOR))).toEqual(['peer_up']);
     expect(t.counters()).toMatchObject({ restarts: 1, stale: 1 });
   });
 
@@ -135,10 +137,10 @@ describe('PeerTable replay protection after a peer is gone', () => {
     // Bob's runs 10 s behind: 10 s less.
     t.observe(obs(B, { seq: 10, clockOffsetMs: -10_000 }), 'multicast', 0);
     t.expire(EXPIRE);
-    expect(t.isReplay(obs(A, { seq: 10 }), WINDOW + 19_999)).toBe(true);
-    expect(t.isReplay(obs(A, { seq: 10 }), WINDOW + 20_000)).toBe(false);
-    expect(t.isReplay(obs(B, { seq: 10 }), WINDOW - 10_001)).toBe(true);
-    expect(t.isReplay(obs(B, { seq: 10 }), WINDOW - 10_000)).toBe(false);
+    expect(t.isReplay(obs(A, { seq: 10 }), FRESH_FOR + 19_999)).toBe(true);
+    expect(t.isReplay(obs(A, { seq: 10 }), FRESH_FOR + 20_000)).toBe(false);
+    expect(t.isReplay(obs(B, { seq: 10 }), FRESH_FOR - 10_001)).toBe(true);
+    expect(t.isReplay(obs(B, { seq: 10 }), FRESH_FOR - 10_000)).toBe(false);
   });
 
   it('does not let a replay promote a hint about the gone peer', () => {

@@ -16,7 +16,9 @@
  *      id, until that last one's `freshUntil`: when a replay of it starts failing
  *      check 1. Sent at S by the sender's clock, received when ours read R, it
  *      passes check 1 until ours reads S + W, so freshUntil = now + W +
- *      clockOffsetMs (S - R, within ±W by check 1); the latest over all accepted.
+ *      clockOffsetMs (S - R, within ±W by check 1) + REPLAY_MARGIN_MS; the latest
+ *      over all accepted. The margin covers rounding and slew between the wall
+ *      clock that judged check 1 and the monotonic one this table is driven by.
  *   The last seq outlives the entry: when a direct entry expires or is evicted, its
  *   seq and freshUntil are remembered until freshUntil (at most maxPeers of them,
  *   the longest-forgotten dropped first).
@@ -48,6 +50,9 @@
  */
 import { isPeerId } from '../identity/identity.js';
 import type { KnownPeer } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
+
+/** Kept past a seq's window: wall and monotonic clocks round and slew apart (NTP slews up to 0.05 %). */
+export const REPLAY_MARGIN_MS = 1000;
 
 /** Where an observation came from. */
 export type PeerSource = 'multicast' | 'seed' | 'registry' | 'hint';
@@ -302,7 +307,7 @@ export class PeerTable {
   /** Keeps an accepted seq, and until when a replay of it (or of an earlier one) could pass the window check. */
   private recordSeq(entry: Entry, peer: PeerObservation, now: number): void {
     if (peer.seq === undefined) return;
-    const freshUntil = now + this.windowMs + (peer.clockOffsetMs ?? 0);
+    const freshUntil = now + this.windowMs + (peer.clockOffsetMs ?? 0) + REPLAY_MARGIN_MS;
     // The latest of them: a sender whose clock stepped back must not shorten it.
     entry.accepted = { seq: peer.seq, freshUntil: Math.max(freshUntil, entry.accepted?.freshUntil ?? freshUntil) };
   }
