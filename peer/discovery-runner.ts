@@ -61,7 +61,9 @@ export class DiscoveryRunner {
         port: options.multicast.port,
         interfaceAddress: options.multicast.interfaceAddress,
         selfId: this.deps.identity.id,
-        onAnnouncement: (announcement, from) => void this.receive(announcement, from.address, 'multicast'),
+        onAnnouncement: (announcement, from) => {
+          this.receive(announcement, from.address, 'multicast');
+        },
         onSelf: (address) => this.deps.onSelfAddress(address),
         onError: () => this.deps.counters.add('discovery.socket_errors'),
       });
@@ -141,8 +143,9 @@ export class DiscoveryRunner {
       return result.reason;
     }
     if (this.receive(result.announcement, host, 'seed') !== 'outside_window') return undefined;
-    const offBy = result.announcement.sentAtMs - this.deps.clock.now();
-    return `stale: sent_at_ms is ${offBy} ms off this peer's clock, over the window of ${this.deps.options.announceWindowMs} ms`;
+    const ahead = result.announcement.sentAtMs - this.deps.clock.now();
+    const off = `${Math.abs(ahead)} ms ${ahead < 0 ? 'behind' : 'ahead of'}`;
+    return `stale: its sent_at_ms is ${off} this peer's clock, outside the window of ${this.deps.options.announceWindowMs} ms`;
   }
 
   /**

@@ -111,7 +111,7 @@ describe('replayed announcements after their author stopped', () => {
         // After the window: refused outright, saying why.
         await waitUntilForgotten(bob);
         const refused = await replay(requests.at(-1)!);
-        expect(refused?.details).toMatch(/announcement refused: stale: sent_at_ms is -\d+ ms off this peer's clock, over the window of 3000 ms/);
+        expect(refused?.details).toMatch(/announcement refused: stale: its sent_at_ms is \d+ ms behind this peer's clock, outside the window of 3000 ms/);
         await expectCounter(bob, stale, before + 2);
         await expectGone(bob, alice.id);
       } finally {
