@@ -3,14 +3,15 @@
  * the wire and replayed byte for byte after she stopped, do not bring her back at
  * bob. Within the window bob refuses them because he remembers her last seq; once
  * he has forgotten it, because their signed sent_at_ms is outside the window.
- * Packets are captured with a plain UDP socket or a bare gRPC server and replayed
- * as they are; the peer's own codec is not used.
+ * Packets are captured with a plain UDP socket (the attacker toolkit's) or a bare
+ * gRPC server and replayed as they are; the peer's own codec is not used.
  */
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { Announcement, PeerWireClient, PeerWireService, SignedAnnouncement } from '../proto/gen/peerlab/wire/v1/wire.pb.js';
+import { PeerWireClient, PeerWireService, SignedAnnouncement } from '../proto/gen/peerlab/wire/v1/wire.pb.js';
 import type { StartedPeerProcess } from '../lab/runtimes/process/peer-process.js';
-import { openLoopbackCapture, openLoopbackSender } from './support/multicast-loopback.js';
+import { captureMulticast, sendDatagram } from './attacker/multicast.js';
+import { decodeSignedAnnouncement } from './attacker/wire.js';
 import { counterOf, createPeers } from './support/peers.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -18,9 +19,9 @@ import { waitFor } from './support/wait-for.js';
 const WINDOW_MS = 3000;
 const SETTINGS = { extraArgs: ['--announce-window', String(WINDOW_MS)], announceIntervalMs: 200, expireAfterMs: 1000 };
 
-/** The sender id written in a captured announcement (read with the .proto's generated types). */
+/** The sender id written in a captured announcement. */
 function senderOf(packet: Uint8Array): string {
-  return Announcement.decode(SignedAnnouncement.decode(packet).body).id;
+  return decodeSignedAnnouncement(packet).announcement.id as string;
 }
 
 /** What bob shows of alice after she went down: no peer_up since, and no entry in ListPeers. */
@@ -46,29 +47,35 @@ describe('replayed announcements after their author stopped', () => {
   it('multicast: bob shows no peer_up for alice, and counts every replay as stale', async () => {
     await using fleet = await createPeers(['bob'], SETTINGS);
     const bob = fleet.peers[0]!;
-    await using capture = await openLoopbackCapture(fleet.network.group, fleet.network.port);
-    const alice = await fleet.start('alice');
-    await bob.waitForEvent((e) => e.type === 'peer_up' && e.peerId === alice.id, 15_000, 'bob to see alice');
-    const fromAlice = () => capture.packets.filter((p) => senderOf(p) === alice.id);
-    await waitFor(() => fromAlice().length >= 5, 10_000, "five of alice's announcements on the wire");
-    await alice.stop();
-    await bob.waitForEvent((e) => e.type === 'peer_down' && e.peerId === alice.id, 15_000, 'bob to expire alice');
-    const captured = fromAlice();
+    const capture = await captureMulticast(fleet.network.group, fleet.network.port);
+    let captured: Buffer[];
+    let alice: StartedPeerProcess;
+    try {
+      alice = await fleet.start('alice');
+      await bob.waitForEvent((e) => e.type === 'peer_up' && e.peerId === alice.id, 15_000, 'bob to see alice');
+      const fromAlice = () => capture.packets.map((p) => p.bytes).filter((bytes) => senderOf(bytes) === alice.id);
+      await waitFor(() => fromAlice().length >= 5, 10_000, "five of alice's announcements on the wire");
+      await alice.stop();
+      await bob.waitForEvent((e) => e.type === 'peer_down' && e.peerId === alice.id, 15_000, 'bob to expire alice');
+      captured = fromAlice();
+    } finally {
+      await capture.close();
+    }
+    const replay = (packet: Buffer) => sendDatagram(packet, fleet.network.group, fleet.network.port);
     const latest = captured.slice(-3);
-    await using sender = await openLoopbackSender(fleet.network.group, fleet.network.port);
     const stale = 'discovery.multicast.dropped.stale';
 
     // Just after she left: bob remembers the last seq he accepted from her.
     expect(await counterOf(bob, 'discovery.remembered_seqs')).toBe(1);
     const before = await counterOf(bob, stale);
-    for (const packet of latest) await sender.send(packet);
+    for (const packet of latest) await replay(packet);
     await expectCounter(bob, stale, before + latest.length);
     await expectGone(bob, alice.id);
 
     // Her window has passed and bob has forgotten her seq: only sent_at_ms stops a replay now.
     await waitUntilForgotten(bob);
-    await sender.send(captured[0]!);
-    await sender.send(captured.at(-1)!);
+    await replay(captured[0]!);
+    await replay(captured.at(-1)!);
     await expectCounter(bob, stale, before + latest.length + 2);
     await expectGone(bob, alice.id);
   });

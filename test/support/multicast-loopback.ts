@@ -42,28 +42,3 @@ export async function openLoopbackSender(group: string, port: number): Promise<L
     [Symbol.asyncDispose]: close,
   };
 }
-
-/** A raw listener on a group over loopback: every datagram any peer sends there, as received. */
-export interface LoopbackCapture extends AsyncDisposable {
-  /** Every datagram heard so far, oldest first. */
-  readonly packets: Buffer[];
-  close(): Promise<void>;
-}
-
-/** Joins `group:port` on loopback beside the peers (reuseAddr) and keeps what it hears. */
-export async function openLoopbackCapture(group: string, port: number): Promise<LoopbackCapture> {
-  const socket: Socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
-  const packets: Buffer[] = [];
-  socket.on('message', (msg) => packets.push(msg));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    // Bound to the group, as the peers are: a wildcard bind would hear every group on this port.
-    socket.bind({ port, address: group }, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-  socket.addMembership(group, LOOPBACK);
-  const close = () => new Promise<void>((resolve) => socket.close(() => resolve()));
-  return { packets, close, [Symbol.asyncDispose]: close };
-}
