@@ -9,11 +9,13 @@ export type PeerEvent =
   | { type: 'peer_up' | 'peer_down'; atMs: number; peerId: string; peerName: string; host: string; grpcPort: number }
   | { type: 'session_up'; atMs: number; peerId: string; peerName: string; handshakeMs: number; initiator: boolean }
   | { type: 'session_down'; atMs: number; peerId: string; peerName: string; reason: string }
-  | { type: 'message'; atMs: number; messageId: string; fromId: string; fromName: string; text: string; sentAtMs: number }
+  /** `fromName` is the name bound to `fromId` here when `nameVerified`, else the sender's own (disambiguated) claim. */
+  | { type: 'message'; atMs: number; messageId: string; fromId: string; fromName: string; text: string; sentAtMs: number; nameVerified?: boolean }
   | { type: 'delivered'; atMs: number; messageId: string; toId: string; toName: string }
   /** A room message; `hops` is how far the copy that reached this peer travelled (0 for the author's own). */
-  | ({ type: 'group_message'; atMs: number } & Omit<GroupEntry, 'receivedAtMs'>)
-  | { type: 'key_changed'; atMs: number; peerName: string; oldId: string; newId: string }
+  | ({ type: 'group_message'; atMs: number; nameVerified?: boolean } & Omit<GroupEntry, 'receivedAtMs'>)
+  /** A second id claims a name bound here to another id (a new key, or an impostor); the name stays bound. */
+  | { type: 'name_conflict'; atMs: number; name: string; knownId: string; claimingId: string; claimingFingerprint: string }
   | { type: 'error'; atMs: number; code: string; message: string };
 
 export type PeerEventType = PeerEvent['type'];

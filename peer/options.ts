@@ -5,6 +5,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isIPv4 } from 'node:net';
+import { nameProblem } from './discovery/announcement-fields.js';
+import { ANNOUNCE_WINDOW_LIMITS, DEFAULT_ANNOUNCE_WINDOW_MS } from './discovery/freshness.js';
 import { LIMITS, quote, utf8Length } from './limits.js';
 
 export interface PeerOptions {
@@ -30,6 +32,11 @@ export interface PeerOptions {
   };
   announceIntervalMs: number;
   expireAfterMs: number;
+  /**
+   * Freshness window, ms: an announcement signed more than this far from our wall
+   * clock is refused, and an accepted seq is remembered this long (replays).
+   */
+  announceWindowMs: number;
   /** Static seeds, `host:port` of another peer's PeerWire server. */
   seeds: string[];
   keepaliveMs: number;
@@ -73,6 +80,7 @@ export function defaultPeerOptions(name: string): PeerOptions {
     multicast: { enabled: true, group: DEFAULT_MULTICAST_GROUP, port: DEFAULT_MULTICAST_PORT, interfaceAddress: undefined },
     announceIntervalMs: 1000,
     expireAfterMs: 5000,
+    announceWindowMs: DEFAULT_ANNOUNCE_WINDOW_MS,
     seeds: [],
     keepaliveMs: 5000,
     handshakeTimeoutMs: 5000,
@@ -108,13 +116,8 @@ export function parseHostPort(text: string, field = '--seed'): { host: string; p
 
 /** Validates merged options; returns them unchanged or throws an OptionsError. */
 export function validatePeerOptions(options: PeerOptions): PeerOptions {
-  const nameBytes = utf8Length(options.name);
-  if (nameBytes === 0 || nameBytes > LIMITS.nameBytes) {
-    throw new OptionsError('--name', `must be 1–${LIMITS.nameBytes} bytes of UTF-8, got ${nameBytes}`);
-  }
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(options.name)) {
-    throw new OptionsError('--name', 'must not contain control characters');
-  }
+  const nameIssue = nameProblem(options.name);
+  if (nameIssue !== undefined) throw new OptionsError('--name', `${quote(options.name)} ${nameIssue}`);
   checkPort('--port', options.grpcPort, true);
   if (options.controlPort !== -1) checkPort('--control-port', options.controlPort, true);
   const { group, port, interfaceAddress } = options.multicast;
@@ -133,6 +136,11 @@ export function validatePeerOptions(options: PeerOptions): PeerOptions {
       '--expire-after',
       `must be at least twice the announce interval (${2 * options.announceIntervalMs} ms), got ${options.expireAfterMs}`,
     );
+  }
+  const { minMs, maxMs } = ANNOUNCE_WINDOW_LIMITS;
+  const windowMs = options.announceWindowMs;
+  if (!Number.isInteger(windowMs) || windowMs < minMs || windowMs > maxMs) {
+    throw new OptionsError('--announce-window', `must be a whole number of ms from ${minMs} to ${maxMs}, got ${windowMs}`);
   }
   if (!(options.keepaliveMs >= 100)) throw new OptionsError('--keepalive', `must be at least 100 ms, got ${options.keepaliveMs}`);
   if (!(options.handshakeTimeoutMs >= 100)) {

@@ -12,9 +12,8 @@ import type { PeerRecord, PeerTableEvent } from './core/peer-table.js';
 import { Counters } from './counters.js';
 import { DiscoveryRunner } from './discovery-runner.js';
 import type { PeerEvent } from './events.js';
-import { fingerprintOf, isPeerId, loadOrCreateIdentity, type Identity } from './identity/identity.js';
+import { fingerprintOf, loadOrCreateIdentity, type Identity } from './identity/identity.js';
 import { DirectMessenger, SendError } from './messaging/direct-messenger.js';
-import { quote } from './limits.js';
 import { validatePeerOptions, type PeerOptions } from './options.js';
 import { SessionManager, WIRE_GRPC_OPTIONS } from './session/session-manager.js';
 import type { Session } from './session/session.js';
@@ -24,9 +23,11 @@ import { TrustStore } from './store/trust-store.js';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.js';
 import { GroupStore, type GroupEntry } from './store/group-store.js';
 import { RoomsStore } from './store/rooms-store.js';
+import { reportStoreDamage } from './store/damage-report.js';
 import { GroupMessenger } from './gossip/group-messenger.js';
 import { EVERYONE, roomProblem } from './gossip/group-codec.js';
 import { Waker } from './waker.js';
+import { Names, type Recipient } from './names.js';
 
 export { SendError };
 
@@ -40,6 +41,8 @@ export interface PeerView {
   lastSeenAgoMs: number;
   sessionUp: boolean;
   fingerprint: string;
+  /** True when `name` is bound to this id here; false for a bare claim (a hint, or a contested name). */
+  nameVerified: boolean;
 }
 
 /** Counters, memory and CPU of this process, for the control API and the lab. */
@@ -71,6 +74,14 @@ export class Peer implements AsyncDisposable {
   private readonly announced = new Set<string>();
   private readonly startedAt: number;
   private stopping: Promise<void> | undefined;
+  private readonly names: Names;
+
+  /**
+   * Problems found while starting (damage in the store), which nobody could hear
+   * as they happened: the CLI prints them after its ready line, and the control
+   * API's Events stream sends them first to every subscriber.
+   */
+  readonly startupEvents: PeerEvent[] = [];
 
   private constructor(
     readonly options: PeerOptions,
@@ -91,6 +102,13 @@ export class Peer implements AsyncDisposable {
     private readonly rooms: RoomsStore,
   ) {
     this.startedAt = clock.monotonic();
+    this.names = new Names({
+      self: { id: identity.id, name: options.name },
+      trust,
+      table: discovery.table,
+      sessionKey: (id) => sessions.registry.get(id)?.peerKey,
+      conversationIds: () => history.conversations().map((c) => c.peerId),
+    });
   }
 
   /** Starts a peer: loads its identity and store, binds its server, starts discovery. */
@@ -101,11 +119,13 @@ export class Peer implements AsyncDisposable {
     const lock = await lockDataDir(options.dataDir);
     let identity: Identity;
     let stores: [HistoryStore, TrustStore, GroupStore, RoomsStore];
+    // The parts call each other through `peer`, which exists once they all do.
+    let peer!: Peer;
     try {
       identity = await loadOrCreateIdentity(options.dataDir);
       stores = await Promise.all([
         HistoryStore.open(options.dataDir),
-        TrustStore.open(options.dataDir),
+        TrustStore.open(options.dataDir, { onSaveError: (err) => peer.reportError('trust', 'store', err) }),
         GroupStore.open(options.dataDir),
         RoomsStore.open(options.dataDir),
       ]);
@@ -114,8 +134,6 @@ export class Peer implements AsyncDisposable {
       throw err;
     }
     const [history, trust, groupStore, rooms] = stores;
-    // The parts call each other through `peer`, which exists once they all do.
-    let peer!: Peer;
     const counters = new Counters();
     const server = new grpc.Server(WIRE_GRPC_OPTIONS);
     const listener = new WireListener(server, {
@@ -199,6 +217,7 @@ export class Peer implements AsyncDisposable {
       await peer.stop();
       throw err;
     }
+    peer.startupEvents.push(...reportStoreDamage([...history.damaged, ...groupStore.damaged], counters, clock.now()));
     // Messages left in the outbox by an earlier run go out as their recipients appear.
     messenger.wake();
     return peer;
@@ -208,27 +227,26 @@ export class Peer implements AsyncDisposable {
     return this.grpcPortBound;
   }
 
-  /** Sends a direct message to a peer named by name, id or id prefix. */
+  /** Sends a direct message to a peer named by a bound name, an id or an id prefix. */
   async send(to: string, text: string): Promise<{ messageId: string; toId: string }> {
     const recipient = this.resolve(to);
     const item = await this.messenger.send(recipient, text);
     return { messageId: item.messageId, toId: item.toId };
   }
 
-  /** A peer by name, id or id prefix: from the peer table, or from earlier conversations. */
-  resolve(nameOrId: string): { id: string; name: string } {
-    if (nameOrId === this.identity.id || nameOrId === this.options.name) {
-      throw new SendError('that is this peer itself; name another peer (/peers lists them)');
-    }
-    const found = this.discovery.table.resolve(nameOrId);
-    if (!('error' in found)) return { id: found.id, name: found.name };
-    // Not in sight right now: a peer we trust or talked to still gets messages (they wait in the outbox).
-    const trusted = this.trust.lookup(nameOrId);
-    if (trusted) return { id: trusted.id, name: nameOrId };
-    const conversation = this.history.conversations().find((c) => c.peerId === nameOrId || c.peerName === nameOrId);
-    if (conversation) return { id: conversation.peerId, name: conversation.peerName };
-    if (isPeerId(nameOrId)) return { id: nameOrId, name: nameOrId.slice(0, 8) };
-    throw new SendError(found.error);
+  /**
+   * The peer a person means (see Names.resolve): a name bound here, an id, or an id
+   * prefix; a peer out of sight still gets messages (they wait in the outbox).
+   */
+  resolve(nameOrId: string): Recipient {
+    return this.names.resolve(nameOrId);
+  }
+
+  /** Binds `name` to the peer `idQuery` names, deliberately (/trust); other claimants are dismissed. */
+  async trustName(name: string, idQuery: string): Promise<{ name: string; id: string; fingerprint: string; previousId?: string }> {
+    const result = await this.names.trust(name, idQuery, this.clock.now());
+    this.counters.add('trust.rebound');
+    return result;
   }
 
   /** Writes to a room by gossip ("everyone" for a broadcast); resolves once stored here. */
@@ -263,41 +281,48 @@ export class Peer implements AsyncDisposable {
     return this.rooms.list();
   }
 
-  /** A room's messages, in hybrid-logical-clock order. */
-  roomHistory(room: string, limit = 100): GroupEntry[] {
-    return this.groups.history(room, limit);
+  /** A room's messages, in hybrid-logical-clock order, each author shown by the name bound here. */
+  roomHistory(room: string, limit = 100): Array<GroupEntry & { nameVerified: boolean }> {
+    return this.groups.history(room, limit).map((entry) => {
+      const shown = this.names.display(entry.authorId, entry.authorName);
+      return { ...entry, authorName: shown.name, nameVerified: shown.verified };
+    });
   }
 
   /** Known peers, with whether a session is up. */
   peers(): PeerView[] {
     const now = this.clock.monotonic();
-    return this.discovery.table.list().map((record: PeerRecord) => ({
+    return this.discovery.table.list().map((record: PeerRecord) => {
+      const shown = this.names.display(record.id, record.name);
+      return {
       id: record.id,
-      name: record.name,
+      name: shown.name,
+      nameVerified: shown.verified,
       host: record.host,
       grpcPort: record.grpcPort,
       source: record.source,
       lastSeenAgoMs: Math.max(0, Math.round(now - record.lastSeenAt)),
       sessionUp: this.sessions.isUp(record.id),
       fingerprint: record.publicKey ? fingerprintOf(record.publicKey) : '',
-    }));
+      };
+    });
   }
 
-  /** The conversation with a peer, most recent `limit` entries. */
-  historyWith(nameOrId: string, limit = 100): HistoryEntry[] {
+  /** The conversation with a peer, most recent `limit` entries, the peer shown by the name bound here. */
+  historyWith(nameOrId: string, limit = 100): Array<HistoryEntry & { nameVerified: boolean }> {
     const { id } = this.resolve(nameOrId);
-    return this.history.list(id, limit);
+    return this.history.list(id, limit).map((entry) => {
+      const shown = this.names.display(entry.peerId, entry.peerName);
+      return { ...entry, peerName: shown.name, nameVerified: shown.verified };
+    });
   }
 
-  /** The fingerprint of a known peer, to compare out of band. */
-  whois(nameOrId: string): { id: string; name: string; fingerprint: string } {
-    const found = this.discovery.table.resolve(nameOrId);
-    if (!('error' in found) && found.publicKey) {
-      return { id: found.id, name: found.name, fingerprint: fingerprintOf(found.publicKey) };
-    }
-    const trusted = this.trust.lookup(nameOrId);
-    if (trusted) return { id: trusted.id, name: nameOrId, fingerprint: trusted.fingerprint };
-    throw new SendError('error' in found ? found.error : `no key known for ${quote(nameOrId)} yet`);
+  /** The safety number of a peer, to compare out of band. */
+  whois(nameOrId: string): { id: string; name: string; fingerprint: string; nameVerified: boolean } {
+    const { id, name } = this.resolve(nameOrId);
+    const fingerprint = this.names.fingerprintOf(id);
+    if (!fingerprint) throw new SendError(`no key known for ${name} (${id.slice(0, 12)}) yet`);
+    return { id, name, fingerprint, nameVerified: this.names.display(id).verified };
   }
 
   stats(): PeerStats {
@@ -340,8 +365,15 @@ export class Peer implements AsyncDisposable {
     await this.stop();
   }
 
+  /** Tells listeners; every peer name in the event is replaced by the name shown here for that id. */
   emit(event: PeerEvent): void {
-    this.events.emit('event', event);
+    this.events.emit('event', this.names.relabel(event));
+  }
+
+  /** Reports a failure that must not stop the peer (a store write on a full disk, say) as an error event. */
+  reportError(part: string, code: string, err: unknown): void {
+    this.counters.add(`${part}.store_errors`);
+    this.emit({ type: 'error', atMs: this.clock.now(), code, message: `${part}: ${(err as Error).message}` });
   }
 
   private onPeerTableEvent(event: PeerTableEvent): void {
@@ -350,24 +382,22 @@ export class Peer implements AsyncDisposable {
     // word, and a late hint about a peer that just expired must not bring it back.
     const announce = (type: 'peer_up' | 'peer_down') =>
       this.emit({ type, atMs: this.clock.now(), peerId: peer.id, peerName: peer.name, host: peer.host, grpcPort: peer.grpcPort });
+    // A peer that proved its key with its own signed announcement may bind the name it claims.
+    if (event.type !== 'peer_down' && peer.source !== 'hint' && peer.publicKey) this.claimName(peer.name, peer.id, peer.publicKey);
     if (event.type === 'peer_down' && this.announced.delete(peer.id)) announce('peer_down');
     if (event.type !== 'peer_down' && peer.source !== 'hint' && !this.announced.has(peer.id)) {
       this.announced.add(peer.id);
       announce('peer_up');
     }
     if (event.type === 'peer_up' || event.type === 'peer_changed') {
-      if (peer.source !== 'hint' && peer.publicKey) {
-        this.checkTrust(peer.name, peer.id, peer.publicKey).catch((err: unknown) => {
-          this.counters.add('trust.store_errors');
-          this.emit({ type: 'error', atMs: this.clock.now(), code: 'store', message: `could not update the trust list: ${(err as Error).message}` });
-        });
-      }
       this.messenger.peerAvailable(peer.id);
       if (this.options.connectOnDiscovery) this.sessions.ensureSession(peer.id);
     }
   }
 
   private onSessionUp(session: Session, handshakeMs: number): void {
+    // The handshake proved the key: as good as a signed announcement for binding a name.
+    this.claimName(session.peerName, session.peerId, session.peerKey);
     this.emit({
       type: 'session_up',
       atMs: this.clock.now(),
@@ -407,11 +437,14 @@ export class Peer implements AsyncDisposable {
     if (retryAt !== undefined) this.waker.at(retryAt);
   }
 
-  private async checkTrust(name: string, id: string, publicKey: Uint8Array): Promise<void> {
-    const result = await this.trust.observe(name, id, fingerprintOf(publicKey), this.clock.now());
-    if (result.status === 'changed' && result.previous) {
-      this.counters.add('trust.key_changed');
-      this.emit({ type: 'key_changed', atMs: this.clock.now(), peerName: name, oldId: result.previous.id, newId: id });
+  private claimName(name: string, id: string, publicKey: Uint8Array): void {
+    const outcome = this.names.claim(name, id, publicKey, this.clock.now());
+    if (outcome.status === 'bound') this.counters.add('trust.bound');
+    if (outcome.status === 'full') this.counters.add('trust.full');
+    if (outcome.status === 'conflict' && outcome.first) {
+      this.counters.add('trust.name_conflicts');
+      const { name: claimed, knownId, claimingId } = outcome;
+      this.emit({ type: 'name_conflict', atMs: this.clock.now(), name: claimed, knownId, claimingId, claimingFingerprint: fingerprintOf(publicKey) });
     }
   }
 }

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { PEERLAB_CLI } from '../lab/runtimes/process/peer-process.js';
 import type { PeerEvent } from '../peer/events.js';
 import { createPeers } from './support/peers.js';
+import { startTerminalPeer } from './support/terminal-peer.js';
 import { waitFor } from './support/wait-for.js';
 
 type MessageEvent = Extract<PeerEvent, { type: 'message' }>;
@@ -106,27 +107,14 @@ describe('direct messages', () => {
     await using fleet = await createPeers(0);
     const alice = await fleet.start('alice');
     // Bob in human mode, as a person runs it (not --json): read what he would see.
-    const child = spawn(
-      process.execPath,
-      [PEERLAB_CLI, 'peer', '--name', 'bob', '--data', join(fleet.dir, 'bob'), '--host', '127.0.0.1', '--interface', '127.0.0.1',
-        '--multicast-group', fleet.network.group, '--multicast-port', String(fleet.network.port), '--announce-interval', '200',
-        '--expire-after', '1500', '--no-control'],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    let screen = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (screen += chunk));
-    try {
-      await waitFor(() => screen.includes('+ alice'), 15_000, 'bob to see alice', () => screen);
-      await alice.control.send('bob', 'look \u001b[2J\u001b[31mred\u001b]0;title\u0007 and \u202eevil');
-      await waitFor(() => screen.includes('look'), 10_000, 'the message on screen', () => screen);
-      const line = screen.split('\n').find((l) => l.includes('look'))!;
-      expect(line).not.toMatch(/[\u001b\u0007\u202e]/);
-      expect(line).toContain('\\u001b[2J');
-      expect(line).toContain('\\u202e');
-    } finally {
-      child.stdin.end('/quit\n');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    await using bob = startTerminalPeer(fleet, 'bob');
+    await bob.waitForScreen('+ alice', 15_000, 'bob to see alice');
+    await alice.control.send('bob', 'look \u001b[2J\u001b[31mred\u001b]0;title\u0007 and \u202eevil');
+    await bob.waitForScreen('look', 10_000, 'the message on screen');
+    const line = bob.lines().find((l) => l.includes('look'))!;
+    expect(line).not.toMatch(/[\u001b\u0007\u202e]/);
+    expect(line).toContain('\\u001b[2J');
+    expect(line).toContain('\\u202e');
   });
 });
 

@@ -113,6 +113,7 @@ describe("nobody can pass for another peer", () => {
       seq: Date.now() * 10,
       knownPeers: [],
       host: '',
+      sentAtMs: Date.now(),
     }).finish();
     const beforeMismatch = await counter(bob(), 'discovery.multicast.dropped.id_mismatch');
     const beforeSignature = await counter(bob(), 'discovery.multicast.dropped.bad_signature');
@@ -154,6 +155,7 @@ describe("nobody can pass for another peer", () => {
       name: 'mallory',
       grpcPort: port,
       seq: 1,
+      sentAtMs: Date.now(),
       knownPeers: [{ id: carol.id, name: 'carol', host: '127.0.0.1', grpcPort: port }],
     });
     try {
@@ -184,17 +186,17 @@ describe("nobody can pass for another peer", () => {
 });
 
 describe('trust on first use', () => {
-  it('warns loudly when a known name comes back with another key', async () => {
+  it('a second key under a known name raises name_conflict and never re-binds the name', async () => {
     // Same name as bob (p1), a different identity: a reinstall, or someone else.
     const other = await fleet.start('p1', { dataDir: `${fleet.dir}/p1-elsewhere` });
     try {
-      const warning = await alice().waitForEvent(
-        (e) => e.type === 'key_changed' && e.peerName === 'p1',
-        15_000,
-        'the key_changed warning',
-      );
-      expect(warning).toMatchObject({ oldId: bob().id, newId: other.id });
-      expect(await counter(alice(), 'trust.key_changed')).toBe(1);
+      const warning = await alice().waitForEvent((e) => e.type === 'name_conflict' && e.name === 'p1', 15_000, 'the name_conflict warning');
+      expect(warning).toMatchObject({ knownId: bob().id, claimingId: other.id });
+      expect(await counter(alice(), 'trust.name_conflicts')).toBe(1);
+      const peers = await alice().control.listPeers();
+      expect(peers.find((p) => p.id === bob().id)).toMatchObject({ name: 'p1', nameVerified: true });
+      expect(peers.find((p) => p.id === other.id)).toMatchObject({ name: `p1~${other.id.slice(0, 8)}`, nameVerified: false });
+      await expect(alice().control.send('p1', 'which one?')).rejects.toThrow(/2 peers claim the name "p1"/);
     } finally {
       await other.stop();
     }

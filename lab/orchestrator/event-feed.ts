@@ -123,8 +123,8 @@ export class EventFeed implements FeedHandle {
       case 'error':
         this.record({ t, type: 'error', peer: me, message: `${event.code}: ${event.message}` });
         break;
-      case 'key_changed':
-        this.record({ t, type: 'error', peer: me, message: `key changed for ${event.peerName}: ${event.oldId.slice(0, 12)} → ${event.newId.slice(0, 12)}` });
+      case 'name_conflict':
+        this.record({ t, type: 'error', peer: me, message: `name conflict: ${event.claimingId.slice(0, 12)} claims "${event.name}", bound to ${event.knownId.slice(0, 12)}` });
         break;
       default:
         // ready is not streamed.

@@ -6,7 +6,7 @@ import type { PeerEvent } from '../events.js';
 import type { PeerView } from '../peer.js';
 import type { HistoryEntry } from '../store/history-store.js';
 import type { GroupEntry } from '../store/group-store.js';
-import { escapeForTerminal, escapeInline } from './escape.js';
+import { escapeInline, escapeMessageBody } from './escape.js';
 
 export interface Palette {
   dim(text: string): string;
@@ -45,28 +45,39 @@ export function formatEvent(event: PeerEvent, p: Palette): string | undefined {
     case 'session_down':
       return undefined;
     case 'message':
-      return `${p.dim(clock(event.sentAtMs))} ${p.cyan(escapeInline(event.fromName))}: ${escapeForTerminal(event.text)}`;
+      return `${p.dim(clock(event.sentAtMs))} ${sender(event.fromName, event.nameVerified, p)}: ${escapeMessageBody(event.text)}`;
     case 'delivered':
       return p.green(`✓ delivered to ${escapeInline(event.toName)} ${p.dim(event.messageId.slice(0, 8))}`);
-    case 'key_changed':
+    case 'name_conflict': {
+      const name = escapeInline(event.name);
+      const known = event.knownId.slice(0, 8);
+      const claiming = event.claimingId.slice(0, 8);
       return p.red(
         p.bold(
-          `WARNING: "${escapeInline(event.peerName)}" came back with a different key (id ${event.oldId.slice(0, 8)} → ${event.newId.slice(0, 8)}).\n` +
-            `  It may be a reinstall, or someone else using the name. Compare safety numbers (/whois) before trusting it.`,
+          `WARNING: another peer claims the name "${name}": ${claiming} (shown as ${name}~${claiming}, unverified), while "${name}" is ${known} here.\n` +
+            `  It may be ${name} with a new key (a reinstall), or someone pretending to be ${name}. Messages to "${name}" still go only to ${known};\n` +
+            `  sending by that name is refused until you choose. Its safety number is ${event.claimingFingerprint}:\n` +
+            `  compare it with ${name}'s own /whoami out of band, then /trust ${name} ${claiming} to switch, or /trust ${name} ${known} to keep.`,
         ),
       );
+    }
     case 'error':
       return p.red(`error: ${escapeInline(event.message)}`);
     case 'group_message':
-      return `${p.dim(clock(event.hlcWallMs))} ${p.yellow(`#${escapeInline(event.room)}`)} ${p.cyan(escapeInline(event.authorName))}: ${escapeForTerminal(event.text)}`;
+      return `${p.dim(clock(event.hlcWallMs))} ${p.yellow(`#${escapeInline(event.room)}`)} ${sender(event.authorName, event.nameVerified, p)}: ${escapeMessageBody(event.text)}`;
   }
 }
 
+/** Who sent a message: the name bound here, or a claim marked as unverified. */
+function sender(name: string, verified: boolean | undefined, p: Palette): string {
+  return verified === false ? `${p.cyan(escapeInline(name))} ${p.yellow('(unverified)')}` : p.cyan(escapeInline(name));
+}
+
 /** A room's history (already in hybrid-logical-clock order). */
-export function formatRoomHistory(entries: GroupEntry[], p: Palette): string {
+export function formatRoomHistory(entries: Array<GroupEntry & { nameVerified?: boolean }>, p: Palette): string {
   if (entries.length === 0) return p.dim('no messages yet');
   return entries
-    .map((e) => `${p.dim(clock(e.hlcWallMs))} ${p.yellow(`#${escapeInline(e.room)}`)} ${p.cyan(escapeInline(e.authorName))}: ${escapeForTerminal(e.text)}`)
+    .map((e) => `${p.dim(clock(e.hlcWallMs))} ${p.yellow(`#${escapeInline(e.room)}`)} ${sender(e.authorName, e.nameVerified, p)}: ${escapeMessageBody(e.text)}`)
     .join('\n');
 }
 
@@ -75,20 +86,20 @@ export function formatPeers(peers: PeerView[], p: Palette): string {
   if (peers.length === 0) return p.dim('no peers yet');
   return peers
     .map((peer) => {
-      const state = peer.sessionUp ? p.green('session') : p.dim(peer.source);
-      return `${escapeInline(peer.name).padEnd(16)} ${peer.id.slice(0, 12)}  ${escapeInline(peer.host)}:${peer.grpcPort}  ${state}  ${p.dim(`${peer.lastSeenAgoMs} ms ago`)}`;
+      const state = peer.sessionUp ? p.green('session') : p.dim(peer.source === 'hint' ? 'hint (unverified)' : peer.source);
+      return `${escapeInline(peer.name).padEnd(16)}${peer.nameVerified ? '' : p.yellow(' (unverified)')} ${peer.id.slice(0, 12)}  ${escapeInline(peer.host)}:${peer.grpcPort}  ${state}  ${p.dim(`${peer.lastSeenAgoMs} ms ago`)}`;
     })
     .join('\n');
 }
 
 /** The /history listing. */
-export function formatHistory(entries: HistoryEntry[], selfName: string, p: Palette): string {
+export function formatHistory(entries: Array<HistoryEntry & { nameVerified?: boolean }>, selfName: string, p: Palette): string {
   if (entries.length === 0) return p.dim('no messages yet');
   return entries
     .map((e) => {
-      const who = e.direction === 'in' ? p.cyan(escapeInline(e.peerName)) : p.bold(escapeInline(selfName));
+      const who = e.direction === 'in' ? sender(e.peerName, e.nameVerified, p) : p.bold(escapeInline(selfName));
       const mark = e.direction === 'out' ? (e.delivered ? p.green(' ✓') : p.yellow(' …')) : '';
-      return `${p.dim(clock(e.sentAtMs))} ${who}: ${escapeForTerminal(e.text)}${mark}`;
+      return `${p.dim(clock(e.sentAtMs))} ${who}: ${escapeMessageBody(e.text)}${mark}`;
     })
     .join('\n');
 }
@@ -105,5 +116,6 @@ export const HELP = `commands:
   /history #ROOM [N]     a room's last N messages, in causal (hybrid clock) order
   /whoami                your id and safety number
   /whois NAME|ID         a peer's id and safety number, to compare out of band
+  /trust NAME ID         bind NAME to the peer ID (an id prefix works), e.g. after a new key
   /help                  this list
   /quit                  stop the peer`;

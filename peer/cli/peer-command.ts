@@ -4,16 +4,20 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ControlServer, resolveControlToken } from '../control/control-server.js';
+import { ANNOUNCE_WINDOW_LIMITS, DEFAULT_ANNOUNCE_WINDOW_MS } from '../discovery/freshness.js';
 import type { PeerEvent } from '../events.js';
 import { quote } from '../limits.js';
 import { defaultDataDir, defaultPeerOptions, DEFAULT_MULTICAST_GROUP, DEFAULT_MULTICAST_PORT, type PeerOptions } from '../options.js';
 import { Peer } from '../peer.js';
 import { runRepl } from './repl.js';
 
-function integer(name: string, min: number) {
+function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}, got ${quote(value)}`);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+      throw new InvalidArgumentError(`${name} must be a whole number ${range}, got ${quote(value)}`);
+    }
     return n;
   };
 }
@@ -44,6 +48,12 @@ export function peerCommand(): Command {
     .option('--interface <addr>', 'send and listen for multicast only on this local IPv4 address (default: every LAN interface); use 127.0.0.1 to stay on this machine')
     .option('--announce-interval <ms>', 'how often to announce, ms', integer('--announce-interval', 10), 1000)
     .option('--expire-after <ms>', 'forget a peer not heard from for this long, ms', integer('--expire-after', 20), 5000)
+    .option(
+      '--announce-window <ms>',
+      "refuse an announcement signed more than this far from this peer's clock (replays of old presence), ms",
+      integer('--announce-window', ANNOUNCE_WINDOW_LIMITS.minMs, ANNOUNCE_WINDOW_LIMITS.maxMs),
+      DEFAULT_ANNOUNCE_WINDOW_MS,
+    )
     .option('--seed <host:port>', "another peer's gRPC address to exchange announcements with (repeatable)", collect, [])
     .option('--keepalive <ms>', 'ping idle sessions this often; drop one silent for 3× this', integer('--keepalive', 100), 5000)
     .option(
@@ -85,6 +95,7 @@ interface PeerFlags {
   interface?: string;
   announceInterval: number;
   expireAfter: number;
+  announceWindow: number;
   seed: string[];
   keepalive: number;
   handshakeTimeout: number;
@@ -112,6 +123,7 @@ export function optionsFromFlags(flags: PeerFlags): PeerOptions {
     multicast: { enabled: flags.multicast, group: flags.multicastGroup, port: flags.multicastPort, interfaceAddress: flags.interface },
     announceIntervalMs: flags.announceInterval,
     expireAfterMs: flags.expireAfter,
+    announceWindowMs: flags.announceWindow,
     seeds: flags.seed,
     keepaliveMs: flags.keepalive,
     handshakeTimeoutMs: flags.handshakeTimeout,
@@ -125,6 +137,8 @@ async function runPeer(flags: PeerFlags): Promise<void> {
   const options = optionsFromFlags(flags);
   const json = flags.json ?? false;
   const peer = await Peer.start(options);
+  // Startup problems (store damage) go to stderr whatever the output mode, so a person or a log sees them.
+  for (const event of peer.startupEvents) if (event.type === 'error') process.stderr.write(`peerlab: ${event.message}\n`);
   // Peers are heard from the moment discovery starts: hold those events until the ready line is out.
   const early: PeerEvent[] = [];
   const hold = (event: PeerEvent) => early.push(event);
@@ -163,12 +177,14 @@ async function runPeer(flags: PeerFlags): Promise<void> {
     const write = (event: PeerEvent) => {
       if (json) process.stdout.write(`${JSON.stringify(event)}\n`);
     };
-    for (const event of [ready, ...early]) write(event);
+    for (const event of [ready, ...peer.startupEvents, ...early]) write(event);
     peer.events.on('event', write);
     return;
   }
   const colour = flags.color && Boolean(process.stdout.isTTY);
-  await runRepl(peer, { json, colour, input: process.stdin, output: process.stdout, initialEvents: [ready, ...early] });
+  // On a terminal the stderr line already said it; JSON output carries every event.
+  const startup = json ? peer.startupEvents : [];
+  await runRepl(peer, { json, colour, input: process.stdin, output: process.stdout, initialEvents: [ready, ...startup, ...early] });
   await stop();
   process.exit(0);
 }

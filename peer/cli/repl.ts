@@ -83,7 +83,18 @@ async function runCommand(
     case '/whois': {
       if (!argument) throw new Error('usage: /whois NAME|ID');
       const who = peer.whois(argument);
-      return print({ type: 'whois', ...who }, `${who.name} ${who.id}\n  safety number ${who.fingerprint}`);
+      const mark = who.nameVerified ? '' : ' (unverified)';
+      return print({ type: 'whois', ...who }, `${escapeInline(who.name)}${mark} ${who.id}\n  safety number ${who.fingerprint}`);
+    }
+    case '/trust': {
+      const [name, id] = rest;
+      if (!name || !id || rest.length > 2) throw new Error('usage: /trust NAME ID (ID: a full id or a prefix of at least 8 hex digits)');
+      const bound = await peer.trustName(name, id);
+      const replaced = bound.previousId ? ` (was ${bound.previousId.slice(0, 8)})` : '';
+      return print(
+        { type: 'trusted', ...bound },
+        `${p.bold(escapeInline(bound.name))} is now ${bound.id}${replaced}\n  safety number ${bound.fingerprint}\n  compare it with ${escapeInline(bound.name)}'s own /whoami before you rely on it`,
+      );
     }
     case '/send': {
       const to = rest[0];

@@ -11,11 +11,12 @@ import {
   type PeerInfo,
   type SendResponse,
   type StatsResponse,
+  type TrustResponse,
 } from '../../proto/gen/peerlab/control/v1/control.pb.js';
 import type { PeerEvent } from '../events.js';
 import { fromControlEvent } from './event-mapping.js';
 
-export type { GroupEntry, HistoryEntry, PeerEntry, PeerInfo, SendResponse, StatsResponse };
+export type { GroupEntry, HistoryEntry, PeerEntry, PeerInfo, SendResponse, StatsResponse, TrustResponse };
 
 /** An open event subscription; `close()` cancels it. */
 export interface Subscription {
@@ -69,6 +70,11 @@ export class ControlClient {
 
   async roomHistory(room: string, limit = 100): Promise<GroupEntry[]> {
     return (await this.call<{ entries: GroupEntry[] }>((cb) => this.client.roomHistory({ room, limit }, this.metadata, this.options(), cb))).entries;
+  }
+
+  /** Binds `name` to the peer `peer` (an id or id prefix) deliberately; other claimants are dismissed. */
+  trust(name: string, peer: string): Promise<TrustResponse> {
+    return this.call((cb) => this.client.trust({ name, peer }, this.metadata, this.options(), cb));
   }
 
   stats(): Promise<StatsResponse> {

@@ -110,6 +110,10 @@ export class ControlServer implements AsyncDisposable {
       roomHistory: unary(token, 'roomHistory', (request: { room: string; limit: number }) => ({
         entries: peer.roomHistory(request.room || EVERYONE, Math.min(request.limit || 100, 10_000)),
       })),
+      trust: unary(token, 'trust', async (request: { name: string; peer: string }) => {
+        const bound = await peer.trustName(request.name, request.peer);
+        return { ...bound, previousId: bound.previousId ?? '' };
+      }),
       events: (call: grpc.ServerWritableStream<EventsRequest, ControlEvent>) => {
         if (!authorized(call, token)) {
           call.emit('error', UNAUTHENTICATED);
@@ -133,6 +137,9 @@ export class ControlServer implements AsyncDisposable {
         call.on('error', cleanup);
         // Headers now, so a client knows it is subscribed before the first event.
         call.sendMetadata(new grpc.Metadata());
+        // What went wrong while the peer started (store damage) happened before anyone could
+        // subscribe: every subscriber hears it first, with its original time.
+        for (const event of peer.startupEvents) listener(event);
       },
     });
     const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

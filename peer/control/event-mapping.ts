@@ -35,18 +35,27 @@ export function toControlEvent(event: PeerEvent): ControlEvent | undefined {
         atMs,
         kind: {
           $case: 'message',
-          value: { messageId: event.messageId, fromId: event.fromId, fromName: event.fromName, text: event.text, sentAtMs: event.sentAtMs },
+          value: {
+            messageId: event.messageId,
+            fromId: event.fromId,
+            fromName: event.fromName,
+            text: event.text,
+            sentAtMs: event.sentAtMs,
+            nameVerified: event.nameVerified ?? false,
+          },
         },
       };
     case 'delivered':
       return { atMs, kind: { $case: 'delivered', value: { messageId: event.messageId, toId: event.toId, toName: event.toName } } };
-    case 'key_changed':
-      return { atMs, kind: { $case: 'keyChanged', value: { peerName: event.peerName, oldId: event.oldId, newId: event.newId } } };
+    case 'name_conflict': {
+      const { type: _type, atMs: _at, ...value } = event;
+      return { atMs, kind: { $case: 'nameConflict', value } };
+    }
     case 'error':
       return { atMs, kind: { $case: 'error', value: { code: event.code, message: event.message } } };
     case 'group_message': {
-      const { type: _type, atMs: _at, ...value } = event;
-      return { atMs, kind: { $case: 'groupMessage', value } };
+      const { type: _type, atMs: _at, nameVerified, ...value } = event;
+      return { atMs, kind: { $case: 'groupMessage', value: { ...value, nameVerified: nameVerified ?? false } } };
     }
     case 'ready':
       return undefined;
@@ -69,8 +78,8 @@ export function fromControlEvent(event: ControlEvent): PeerEvent | undefined {
       return { type: 'message', atMs, ...kind.value };
     case 'delivered':
       return { type: 'delivered', atMs, ...kind.value };
-    case 'keyChanged':
-      return { type: 'key_changed', atMs, ...kind.value };
+    case 'nameConflict':
+      return { type: 'name_conflict', atMs, ...kind.value };
     case 'error':
       return { type: 'error', atMs, ...kind.value };
     case 'groupMessage':

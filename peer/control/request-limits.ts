@@ -20,6 +20,7 @@ export const CONTROL_STRING_LIMITS = {
   joinRoom: { room: LIMITS.nameBytes },
   leaveRoom: { room: LIMITS.nameBytes },
   roomHistory: { room: LIMITS.nameBytes },
+  trust: { name: LIMITS.nameBytes, peer: PEER_REFERENCE_BYTES },
 } as const satisfies Record<string, Record<string, number>>;
 
 export type ControlMethod = keyof typeof CONTROL_STRING_LIMITS;

@@ -10,12 +10,16 @@ const UNPRINTABLE = /[\p{Cc}\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
 // keeps spaces, slashes and URL syntax out of anything that is later dialled.
 const HOST_CHARS = /^[A-Za-z0-9._:%\-[\]]+$/;
 
+/** Shown between a name and an id prefix (`alice~3f2a9c1e`) when two ids claim one name; no name may contain it. */
+export const NAME_SEPARATOR = '~';
+
 /** Why a display name is unacceptable, or undefined when it is fine. */
 export function nameProblem(name: string): string | undefined {
   if (name.trim() === '') return 'is empty';
   const bytes = utf8Length(name);
   if (bytes > LIMITS.nameBytes) return `is ${bytes} bytes, over the limit of ${LIMITS.nameBytes}`;
   if (UNPRINTABLE.test(name)) return 'contains control or bidi-override characters';
+  if (name.includes(NAME_SEPARATOR)) return `contains "${NAME_SEPARATOR}", which is kept for telling apart peers that claim one name`;
   return undefined;
 }
 

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { GroupBody, type GroupMessage } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
 import type { HlcTimestamp } from '../core/hlc.js';
 import { idFromPublicKey, verifySignature, type Identity } from '../identity/identity.js';
+import { nameProblem } from '../discovery/announcement-fields.js';
 import { LIMITS, utf8Length } from '../limits.js';
 
 const SIGNING_CONTEXT = Buffer.from('peerlab/group/v1');
@@ -75,7 +76,7 @@ export function verifyGroupMessage(wire: GroupMessage): { ok: true; message: Ver
   if (
     utf8Length(body.text) === 0 ||
     utf8Length(body.text) > LIMITS.messageTextBytes ||
-    utf8Length(body.authorName) > LIMITS.nameBytes ||
+    nameProblem(body.authorName) !== undefined ||
     roomProblem(body.room) !== undefined ||
     !Number.isSafeInteger(body.hlcWallMs)
   ) {

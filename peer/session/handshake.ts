@@ -15,7 +15,8 @@
 import { createHash, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
 import type { HandshakeInit, HandshakeReply } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
 import { idFromPublicKey, verifySignature, type Identity } from '../identity/identity.js';
-import { LIMITS, PROTOCOL_VERSION, utf8Length } from '../limits.js';
+import { nameProblem } from '../discovery/announcement-fields.js';
+import { PROTOCOL_VERSION } from '../limits.js';
 
 const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 
@@ -108,8 +109,8 @@ export function verifyInit(init: HandshakeInit, selfId: string): string {
   if (init.identityKey.length !== 32 || init.ephemeralKey.length !== 32 || init.nonce.length !== 16) {
     throw new HandshakeError('malformed', 'handshake init has a key or nonce of the wrong length');
   }
-  if (utf8Length(init.name) > LIMITS.nameBytes || init.grpcPort > 65535) {
-    throw new HandshakeError('malformed', 'handshake init has a name or port out of range');
+  if (nameProblem(init.name) !== undefined || init.grpcPort > 65535) {
+    throw new HandshakeError('malformed', `handshake init has an invalid name (it ${nameProblem(init.name) ?? 'is fine'}) or a port out of range`);
   }
   if (init.responderId !== selfId) {
     throw new HandshakeError('wrong_peer', `handshake init is meant for ${init.responderId.slice(0, 12)}, not this peer`);
@@ -150,9 +151,8 @@ export function verifyReply(
   if (reply.identityKey.length !== 32 || reply.ephemeralKey.length !== 32 || reply.sessionId.length !== 16) {
     throw new HandshakeError('malformed', 'handshake reply has a key or session id of the wrong length');
   }
-  if (utf8Length(reply.name) > LIMITS.nameBytes) {
-    throw new HandshakeError('malformed', 'handshake reply name is too long');
-  }
+  const nameIssue = nameProblem(reply.name);
+  if (nameIssue !== undefined) throw new HandshakeError('malformed', `handshake reply name ${nameIssue}`);
   const actualId = idFromPublicKey(reply.identityKey);
   if (actualId !== expectedId) {
     throw new HandshakeError(

@@ -68,6 +68,7 @@ interface PendingSession {
   keys: SessionKeys;
   peerId: string;
   peerName: string;
+  peerKey: Uint8Array;
 }
 
 /** A handshake refused because too many are in progress (RESOURCE_EXHAUSTED: try again later). */
@@ -232,7 +233,7 @@ export class SessionManager {
     const metadata = new grpc.Metadata();
     metadata.set(SESSION_METADATA_KEY, keys.sessionId.toString('hex'));
     const call = client.session(metadata);
-    const session = this.createSession(peerId, reply.name, true, keys, call, (reason) => call.cancel());
+    const session = this.createSession(peerId, reply.name, reply.identityKey, true, keys, call, () => call.cancel());
     // The first frame confirms to the responder that we hold the keys.
     session.send({ kind: { $case: 'ping', value: { nonce: 0 } } });
     this.confirm(session, this.options.clock.monotonic() - started);
@@ -252,7 +253,8 @@ export class SessionManager {
       name: this.options.name,
       sessionId,
     });
-    const admission = this.pending.add(sessionId.toString('hex'), peerId, address, { keys, peerId, peerName: init.name }, now);
+    const pending = { keys, peerId, peerName: init.name, peerKey: init.identityKey };
+    const admission = this.pending.add(sessionId.toString('hex'), peerId, address, pending, now);
     if (!admission.admitted) throw new HandshakeBusyError(admission.reason, admission.message);
     if (admission.replaced) this.options.counters.add('handshake.pending_replaced.per_id_cap');
     this.options.counters.add('handshake.answered');
@@ -273,6 +275,7 @@ export class SessionManager {
     const session = this.createSession(
       pending.peerId,
       pending.peerName,
+      pending.peerKey,
       false,
       pending.keys,
       call,
@@ -288,6 +291,7 @@ export class SessionManager {
   private createSession(
     peerId: string,
     peerName: string,
+    peerKey: Uint8Array,
     initiator: boolean,
     keys: SessionKeys,
     stream: FrameStream,
@@ -299,6 +303,7 @@ export class SessionManager {
     const session: Session = new Session(
       peerId,
       peerName,
+      peerKey,
       initiator,
       new FrameCipher(keys, LIMITS.frameBytes),
       stream,

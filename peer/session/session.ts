@@ -43,7 +43,10 @@ export class Session {
 
   constructor(
     readonly peerId: string,
+    /** The name the peer claimed in its handshake (a claim: see names.ts for what is shown). */
     readonly peerName: string,
+    /** The Ed25519 key the peer proved it holds in the handshake; peerId is derived from it. */
+    readonly peerKey: Uint8Array,
     readonly initiator: boolean,
     private readonly cipher: FrameCipher,
     private readonly stream: FrameStream,

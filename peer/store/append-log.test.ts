@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +43,7 @@ describe('AppendLog', () => {
     const nested = join(dir, 'a', 'b', 'c.log');
     const { log, records, recovery } = await AppendLog.open<Rec>(nested);
     expect(records).toEqual([]);
-    expect(recovery).toEqual({ droppedBytes: 0 });
+    expect(recovery).toEqual({ tornBytes: 0 });
     await log.append({ i: 1, text: 'héllo ✓' });
     await log.append({ i: 2 });
     expect(log.stats()).toMatchObject({ records: 2, bytes: (await stat(nested)).size });
@@ -51,7 +51,7 @@ describe('AppendLog', () => {
 
     const again = await AppendLog.open<Rec>(nested);
     expect(again.records).toEqual([{ i: 1, text: 'héllo ✓' }, { i: 2 }]);
-    expect(again.recovery.droppedBytes).toBe(0);
+    expect(again.recovery).toEqual({ tornBytes: 0 });
     await again.log.close();
   });
 
@@ -67,19 +67,10 @@ describe('AppendLog', () => {
   });
 
   it.each([
-    ['garbage bytes', (b: Buffer) => Buffer.concat([b, Buffer.from('not a record at all')])],
     ['half a record', (b: Buffer) => Buffer.concat([b, frameOf({ i: 99, text: 'lost' }).subarray(0, 12)])],
     ['a header only', (b: Buffer) => Buffer.concat([b, frameOf({ i: 99 }).subarray(0, 5)])],
-    [
-      'a flipped crc byte',
-      (b: Buffer) => {
-        const last = frameOf({ i: 99 });
-        last[5] = last[5]! ^ 0xff;
-        return Buffer.concat([b, last]);
-      },
-    ],
-    ['a length over the limit', (b: Buffer) => Buffer.concat([b, header(LIMITS.logRecordBytes + 1, 0)])],
-  ])('truncates a torn tail (%s), keeps the good records, and appends after it', async (_name, tear) => {
+    ['a whole header and no payload', (b: Buffer) => Buffer.concat([b, frameOf({ i: 99 }).subarray(0, 8)])],
+  ])('cuts a torn tail (%s) without calling it damage, and appends after it', async (_name, tear) => {
     await writeRecords(5);
     const good = await readFile(path);
     const torn = tear(good);
@@ -87,40 +78,120 @@ describe('AppendLog', () => {
 
     const { log, records, recovery } = await AppendLog.open<Rec>(path);
     expect(records.map((r) => r.i)).toEqual([0, 1, 2, 3, 4]);
-    expect(recovery.droppedBytes).toBe(torn.length - good.length);
-    expect(recovery.reason).toMatch(new RegExp(`^record at byte ${good.length}: `));
+    expect(recovery).toEqual({ tornBytes: torn.length - good.length, tornReason: expect.stringMatching(new RegExp(`^record at byte ${good.length}: truncated`)) });
     expect((await stat(path)).size).toBe(good.length);
+    expect(await corruptFiles()).toEqual([]);
 
     await log.append({ i: 5 });
     await log.close();
     const again = await reopen();
     expect(again.records.map((r) => r.i)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(again.recovery.droppedBytes).toBe(0);
+    expect(again.recovery).toEqual({ tornBytes: 0 });
   });
 
-  it('stops at a corrupted record in the middle and drops everything after it', async () => {
-    await writeRecords(4);
-    const bytes = await readFile(path);
-    const secondStart = frameOf({ i: 0, text: 'record 0' }).length;
-    bytes[secondStart + 9] = bytes[secondStart + 9]! ^ 0x01; // a payload byte of record 1
-    await writeFile(path, bytes);
+  // Each damages one record of ten; every other record must survive, and the damage must count as one record.
+  it.each<[string, number, (frame: Buffer, fileBytesAfter: number) => void]>([
+    ['a payload byte, in the middle', 5, (f) => flip(f, 8 + 3)],
+    ['a payload byte, in the first record', 0, (f) => flip(f, 8 + 3)],
+    ['a payload byte, in the last record', 9, (f) => flip(f, f.length - 2)],
+    ['a crc byte, in the middle', 5, (f) => flip(f, 6)],
+    ['the length turned huge, in the middle', 5, (f) => flip(f, 0, 0x7f)],
+    ['the length turned huge, in the first record', 0, (f) => flip(f, 0, 0x40)],
+    ['the length turned huge, in the last record', 9, (f) => flip(f, 1, 0x80)],
+    ['the length made past the end of the file, in the middle', 5, (f, after) => f.writeUInt32BE(f.length + after + 100, 0)],
+    ['the length made a little longer, in the middle', 5, (f) => f.writeUInt32BE(f.readUInt32BE(0) + 20, 0)],
+    ['the length made a little shorter, in the middle', 5, (f) => f.writeUInt32BE(f.readUInt32BE(0) - 5, 0)],
+    ['the length made 0, in the middle', 5, (f) => f.writeUInt32BE(0, 0)],
+  ])('keeps every other record when %s is damaged, and sets the damaged record aside', async (_name, index, damage) => {
+    const frames = tenFrames();
+    const bad = Buffer.from(frames[index]!);
+    damage(bad, frames.slice(index + 1).reduce((n, f) => n + f.length, 0));
+    const offset = frames.slice(0, index).reduce((n, f) => n + f.length, 0);
+    await writeFile(path, Buffer.concat([...frames.slice(0, index), bad, ...frames.slice(index + 1)]));
+
+    const { log, records, recovery } = await AppendLog.open<Rec>(path, { now: () => STAMP_MS });
+    const others = Array.from({ length: 10 }, (_, i) => i).filter((i) => i !== index);
+    expect(records.map((r) => r.i)).toEqual(others);
+    expect(recovery.tornBytes).toBe(0);
+    expect(recovery.damage).toEqual({
+      path,
+      lostRecords: 1,
+      bytes: bad.length,
+      corruptPath: `${path}.corrupt-${STAMP}`,
+      regions: [{ offset, bytes: bad.length, records: 1, reason: expect.stringMatching(new RegExp(`^record at byte ${offset}: `)) }],
+    });
+    // The damaged bytes are kept, exactly; the log holds exactly the good frames.
+    expect(await readFile(`${path}.corrupt-${STAMP}`)).toEqual(bad);
+    expect(await readFile(path)).toEqual(Buffer.concat(frames.filter((_, i) => i !== index)));
+    await log.append({ i: 10 });
+    expect(log.stats()).toMatchObject({ records: 10, bytes: (await stat(path)).size });
+    await log.close();
+
+    const again = await reopen();
+    expect(again.recovery).toEqual({ tornBytes: 0 });
+    expect(again.records.map((r) => r.i)).toEqual([...others, 10]);
+    expect(await corruptFiles()).toEqual([`test.log.corrupt-${STAMP}`]);
+  });
+
+  it('keeps the good records between several damaged regions, and a torn tail after them is only cut', async () => {
+    const frames = tenFrames();
+    const damaged = frames.map((f) => Buffer.from(f));
+    for (const i of [1, 2, 5, 8]) flip(damaged[i]!, 8 + 2); // 1 and 2 are neighbours: one region of two records
+    const torn = frameOf({ i: 10, text: 'record 10' }).subarray(0, 14);
+    await writeFile(path, Buffer.concat([...damaged, torn]));
+
     const { records, recovery } = await reopen();
-    expect(records.map((r) => r.i)).toEqual([0]);
-    expect(recovery.droppedBytes).toBe(bytes.length - secondStart);
-    expect(recovery.reason).toContain('crc32');
+    expect(records.map((r) => r.i)).toEqual([0, 3, 4, 6, 7, 9]);
+    expect(recovery.tornBytes).toBe(torn.length);
+    expect(recovery.damage?.lostRecords).toBe(4);
+    expect(recovery.damage?.regions.map((r) => r.records)).toEqual([2, 1, 1]);
+    const corrupt = await readFile(recovery.damage!.corruptPath);
+    expect(corrupt).toEqual(Buffer.concat([damaged[1]!, damaged[2]!, damaged[5]!, damaged[8]!]));
+    expect(recovery.damage?.bytes).toBe(corrupt.length);
+    expect(await readFile(path)).toEqual(Buffer.concat([0, 3, 4, 6, 7, 9].map((i) => frames[i]!)));
+    expect((await reopen()).recovery).toEqual({ tornBytes: 0 });
   });
 
-  it('treats a record that parse rejects as the start of the torn tail', async () => {
-    await writeRecords(3);
-    const parse = (v: unknown): Rec => {
+  it.each([
+    ['garbage bytes', Buffer.from('not a record at all')],
+    ['a length over the limit', header(LIMITS.logRecordBytes + 1, 0)],
+    [
+      'a record with a flipped crc byte',
+      (() => {
+        const last = frameOf({ i: 99 });
+        return flip(last, 5);
+      })(),
+    ],
+  ])('treats %s at the end as damage, not a torn tail: no writer makes them', async (_name, tail) => {
+    await writeRecords(5);
+    const good = await readFile(path);
+    await writeFile(path, Buffer.concat([good, tail]));
+    const { records, recovery } = await reopen();
+    expect(records.map((r) => r.i)).toEqual([0, 1, 2, 3, 4]);
+    expect(recovery).toMatchObject({ tornBytes: 0, damage: { lostRecords: 1, bytes: tail.length } });
+    expect(await readFile(recovery.damage!.corruptPath)).toEqual(tail);
+    expect(await readFile(path)).toEqual(good);
+  });
+
+  it('sets aside a record that parse rejects, keeps the records after it, and never overwrites an older .corrupt- file', async () => {
+    await writeRecords(4);
+    const rejecting = (...bad: number[]) => (v: unknown): Rec => {
       const r = v as Rec;
-      if (r.i === 2) throw new Error('i must not be 2');
+      if (bad.includes(r.i)) throw new Error(`i must not be ${r.i}`);
       return r;
     };
-    const { records, recovery } = await reopen({ parse });
-    expect(records.map((r) => r.i)).toEqual([0, 1]);
-    expect(recovery.reason).toContain('i must not be 2');
-    expect((await reopen()).records).toHaveLength(2);
+    const first = await AppendLog.open<Rec>(path, { parse: rejecting(1), now: () => STAMP_MS });
+    await first.log.close();
+    expect(first.records.map((r) => r.i)).toEqual([0, 2, 3]);
+    expect(first.recovery.damage?.regions[0]?.reason).toContain('i must not be 1');
+
+    const second = await AppendLog.open<Rec>(path, { parse: rejecting(3), now: () => STAMP_MS });
+    await second.log.close();
+    expect(second.records.map((r) => r.i)).toEqual([0, 2]);
+    expect(second.recovery.damage?.corruptPath).toBe(`${path}.corrupt-${STAMP}-2`);
+    expect(await corruptFiles()).toEqual([`test.log.corrupt-${STAMP}`, `test.log.corrupt-${STAMP}-2`]);
+    expect(await readFile(`${path}.corrupt-${STAMP}`)).toEqual(frameOf({ i: 1, text: 'record 1' }));
+    expect(await readFile(`${path}.corrupt-${STAMP}-2`)).toEqual(frameOf({ i: 3, text: 'record 3' }));
   });
 
   it('group commit: 1000 concurrent appends take far fewer syncs and keep their order', async () => {
@@ -218,7 +289,7 @@ describe('AppendLog', () => {
     expect(result.after).toBe('ok');
     expect(result.end.records).toBe(11);
     const { records, recovery } = await reopen<Record<string, unknown>>();
-    expect(recovery.droppedBytes).toBe(0);
+    expect(recovery).toEqual({ tornBytes: 0 });
     expect(records.map((r) => r.small)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
@@ -228,13 +299,14 @@ describe('AppendLog', () => {
     for (let round = 0; round < 3; round++) {
       const ackedThisRound = await appendUntilKilled(300);
       acked.push(...ackedThisRound);
-      const { records } = await reopen<{ i: number; pad: string }>();
+      const { records, recovery } = await reopen<{ i: number; pad: string }>();
+      expect(recovery.damage).toBeUndefined();
       const present = new Set(records.map((r) => r.i));
       expect(acked.filter((i) => !present.has(i))).toEqual([]);
       // Appends are written in call order, so the file holds exactly 0..n-1.
       expect(records.map((r) => r.i)).toEqual(Array.from({ length: records.length }, (_, i) => i));
-      // Whatever the kill left, that reopen made the file clean.
-      expect((await reopen()).recovery.droppedBytes).toBe(0);
+      // A kill leaves at most a torn tail, never damage; that reopen made the file clean.
+      expect((await reopen()).recovery).toEqual({ tornBytes: 0 });
     }
     expect(acked.length).toBeGreaterThanOrEqual(900);
   });
@@ -276,6 +348,26 @@ async function appendUntilKilled(count: number): Promise<number[]> {
   });
   expect(await exited).toBe('SIGKILL');
   return acked;
+}
+
+/** A fixed wall clock for `.corrupt-` names, and the stamp it gives. */
+const STAMP_MS = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
+const STAMP = '20240102T030405.678Z';
+
+/** The frames of records 0..9 as writeRecords(10) writes them. */
+function tenFrames(): Buffer[] {
+  return Array.from({ length: 10 }, (_, i) => frameOf({ i, text: `record ${i}` }));
+}
+
+/** XORs byte `at` of `b` with `mask` (one bit by default), in place; returns `b`. */
+function flip(b: Buffer, at: number, mask = 0x01): Buffer {
+  b[at] = b[at]! ^ mask;
+  return b;
+}
+
+/** Names of the `.corrupt-` files beside the log, sorted. */
+async function corruptFiles(): Promise<string[]> {
+  return (await readdir(dir)).filter((name) => name.startsWith('test.log.corrupt-')).sort();
 }
 
 function header(length: number, crc: number): Buffer {

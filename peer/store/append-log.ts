@@ -1,38 +1,42 @@
 import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { crc32 } from 'node:zlib';
-import { LIMITS, LimitError } from '../limits.js';
 import { syncDirectory } from './atomic-file.js';
+import { encodeFrame, scanFrames } from './log-frame.js';
+import { logIoError as ioError, repairLog, type AppendLogDamage } from './log-repair.js';
+
+export type { AppendLogDamage };
 
 /**
  * An append-only log of JSON records, each framed as
- * `[u32 BE payload length][u32 BE crc32(payload)][payload = UTF-8 JSON]`.
+ * `[u32 BE payload length][u32 BE crc32(payload)][payload = UTF-8 JSON]`
+ * (log-frame.ts).
  *
  * Durability: `append()` resolves only after fdatasync. Appends made while a
  * write+sync is in flight are batched into the next single write + sync
  * ("group commit"), so N concurrent appends cost about one sync, not N.
  *
- * Recovery: a crash mid-write can leave a torn tail. `open()` keeps every
- * record up to the first bad one (short, over the size limit, bad crc, or
- * rejected by `parse`) and truncates the rest. Corruption in the middle of the
- * file therefore also drops everything after it: a log cannot tell bit rot from
- * a torn tail, and keeping records after a gap would break "a prefix of what
- * was appended".
+ * Recovery: `open()` keeps every record whose frame is intact, wherever it is
+ * in the file: a damaged record costs only itself, and reading resynchronises
+ * on the next good record. An incomplete last record (a crash mid-append) is a
+ * torn tail: cut, and not damage. Any other bad bytes are damage: they are
+ * copied to `<file>.corrupt-<stamp>`, the log is rewritten atomically to hold
+ * only its good records (so the next open is clean), and `recovery.damage`
+ * says what was lost, for the caller to report (log-repair.ts).
  *
  * One process per file: there is no lock between processes.
  */
 
-/** Bytes before each payload: length and crc32, both u32 big-endian. */
-const HEADER_BYTES = 8;
 /** Upper bound on one group-commit write, so a burst of large records is not copied into one huge buffer. */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
-/** What `open()` cut off the end of the file. */
+/** What `open()` found wrong with the file and mended. */
 export interface AppendLogRecovery {
-  /** Bytes truncated from the end; 0 when the file was clean. */
-  droppedBytes: number;
-  /** Why the first dropped record was rejected, with its byte offset. */
-  reason?: string;
+  /** Bytes of an incomplete last record cut off (a crash mid-append); 0 when none. Not damage. */
+  tornBytes: number;
+  /** Why the torn record was cut, with its byte offset. */
+  tornReason?: string;
+  /** Damaged bytes found, moved aside and cut out of the log; absent when there were none. */
+  damage?: AppendLogDamage;
 }
 
 /** Counters for tests, benchmarks and metrics. */
@@ -47,8 +51,10 @@ export interface AppendLogStats {
 
 /** Options for `AppendLog.open`. */
 export interface AppendLogOptions<T> {
-  /** Validates a decoded JSON value; a throw marks that record (and all after it) as bad. */
+  /** Validates a decoded JSON value; a throw marks that record as damaged. */
   parse?: (value: unknown) => T;
+  /** Wall clock for the `.corrupt-<stamp>` name (default Date.now). */
+  now?: () => number;
 }
 
 /** What `AppendLog.open` returns: the log, the records it holds, and what recovery dropped. */
@@ -86,30 +92,23 @@ export class AppendLog<T> implements AsyncDisposable {
     private records: number,
   ) {}
 
-  /** Opens (creating if missing) the log at `path`, returns its records and truncates a torn tail. */
+  /** Opens (creating if missing) the log at `path`, returns its intact records; cuts a torn tail, sets damage aside. */
   static async open<T>(path: string, opts: AppendLogOptions<T> = {}): Promise<OpenedAppendLog<T>> {
     const file = resolve(path);
     const parse = opts.parse ?? ((value: unknown) => value as T);
-    const handle = await openOrCreate(file);
+    let handle = await openOrCreate(file);
     try {
       const data = await handle.readFile().catch((err) => {
         throw ioError(file, 'read', err);
       });
-      const decoded = decodeFrames(data, parse);
-      const recovery: AppendLogRecovery = { droppedBytes: data.length - decoded.goodBytes };
-      if (decoded.reason !== undefined) recovery.reason = decoded.reason;
-      if (recovery.droppedBytes > 0) {
-        // Cut the tail before anything is appended, or new records would sit
-        // behind garbage and be lost on the next open.
-        try {
-          await handle.truncate(decoded.goodBytes);
-          await handle.sync();
-        } catch (err) {
-          throw ioError(file, 'truncate the torn tail of', err);
-        }
-      }
-      const log = new AppendLog<T>(file, handle, decoded.goodBytes, decoded.records.length);
-      return { log, records: decoded.records, recovery };
+      const scanned = scanFrames(data, parse);
+      const repaired = await repairLog(file, handle, data, scanned, (opts.now ?? Date.now)());
+      handle = repaired.handle;
+      const recovery: AppendLogRecovery = { tornBytes: scanned.torn?.bytes ?? 0 };
+      if (scanned.torn) recovery.tornReason = scanned.torn.reason;
+      if (repaired.damage) recovery.damage = repaired.damage;
+      const log = new AppendLog<T>(file, handle, repaired.size, scanned.records.length);
+      return { log, records: scanned.records, recovery };
     } catch (err) {
       await handle.close().catch(() => {});
       throw err;
@@ -266,55 +265,6 @@ export class AppendLog<T> implements AsyncDisposable {
   }
 }
 
-/** Frames one record; throws LimitError (nothing written) when its JSON is over LIMITS.logRecordBytes. */
-function encodeFrame(record: unknown, path: string): Buffer {
-  const json = JSON.stringify(record);
-  if (json === undefined) throw new TypeError(`append log ${path}: record is not JSON (got ${typeof record})`);
-  const length = Buffer.byteLength(json, 'utf8');
-  if (length > LIMITS.logRecordBytes) {
-    throw new LimitError(`A record for ${path}`, length, LIMITS.logRecordBytes);
-  }
-  const frame = Buffer.allocUnsafe(HEADER_BYTES + length);
-  frame.write(json, HEADER_BYTES, 'utf8');
-  frame.writeUInt32BE(length, 0);
-  frame.writeUInt32BE(crc32(frame.subarray(HEADER_BYTES)), 4);
-  return frame;
-}
-
-/** Decodes records up to the first bad one; `goodBytes` is where the good prefix ends. */
-function decodeFrames<T>(
-  data: Buffer,
-  parse: (value: unknown) => T,
-): { records: T[]; goodBytes: number; reason?: string } {
-  const records: T[] = [];
-  let offset = 0;
-  const bad = (reason: string) => ({ records, goodBytes: offset, reason: `record at byte ${offset}: ${reason}` });
-  while (offset < data.length) {
-    const left = data.length - offset;
-    if (left < HEADER_BYTES) return bad(`truncated header (${left} of ${HEADER_BYTES} bytes)`);
-    const length = data.readUInt32BE(offset);
-    if (length > LIMITS.logRecordBytes) {
-      return bad(`length ${length} is over the limit of ${LIMITS.logRecordBytes}`);
-    }
-    if (left - HEADER_BYTES < length) {
-      return bad(`truncated payload (${left - HEADER_BYTES} of ${length} bytes)`);
-    }
-    const payload = data.subarray(offset + HEADER_BYTES, offset + HEADER_BYTES + length);
-    const expected = data.readUInt32BE(offset + 4);
-    const actual = crc32(payload);
-    if (actual !== expected) return bad(`crc32 ${hex(actual)} does not match ${hex(expected)}`);
-    let record: T;
-    try {
-      record = parse(JSON.parse(payload.toString('utf8')));
-    } catch (err) {
-      return bad(`does not parse (${err instanceof Error ? err.message : String(err)})`);
-    }
-    records.push(record);
-    offset += HEADER_BYTES + length;
-  }
-  return { records, goodBytes: offset };
-}
-
 /** Opens `path` read/write, creating it and its directories (durably) when missing. */
 async function openOrCreate(path: string): Promise<FileHandle> {
   try {
@@ -354,13 +304,4 @@ async function writeFully(handle: FileHandle, data: Buffer, position: number): P
 
 function rejectAll(ops: Waiter[], err: Error): void {
   for (const op of ops) op.reject(err);
-}
-
-function ioError(path: string, action: string, cause: unknown): Error {
-  const detail = cause instanceof Error ? cause.message : String(cause);
-  return new Error(`append log ${path}: cannot ${action} the file: ${detail}`, { cause });
-}
-
-function hex(n: number): string {
-  return `0x${n.toString(16).padStart(8, '0')}`;
 }

@@ -2,13 +2,15 @@
  * Group messages on disk, in `DIR/groups.log`: every room's messages with
  * the author's signed wire form, so this peer can hand them on in
  * anti-entropy rounds after a restart. Read into memory on open; listed in
- * hybrid-logical-clock order.
+ * hybrid-logical-clock order. A record lost to damage (append-log.ts) is
+ * only a gap here: while the message is recent enough for digests, anti-entropy
+ * brings it back from a neighbour that has it.
  */
 import { join, resolve } from 'node:path';
 import { GroupMessage } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
 import { compareHlc } from '../core/hlc.js';
 import type { GossipStoreView } from '../core/gossip-router.js';
-import { AppendLog } from './append-log.js';
+import { AppendLog, type AppendLogDamage } from './append-log.js';
 
 /** A stored group message, as history shows it. */
 export interface GroupEntry {
@@ -44,12 +46,16 @@ export class GroupStore implements AsyncDisposable, GossipStoreView {
   private readonly byTime: GroupRecord[] = [];
   private readonly pending = new Set<string>();
 
-  private constructor(private readonly log: AppendLog<GroupRecord>) {}
+  private constructor(
+    private readonly log: AppendLog<GroupRecord>,
+    /** Damage found while opening (torn tails are not damage); empty when there was none. */
+    readonly damaged: AppendLogDamage[],
+  ) {}
 
   /** Opens `dir/groups.log` and loads it. */
   static async open(dir: string): Promise<GroupStore> {
-    const { log, records } = await AppendLog.open<GroupRecord>(join(resolve(dir), 'groups.log'), { parse: parseRecord });
-    const store = new GroupStore(log);
+    const { log, records, recovery } = await AppendLog.open<GroupRecord>(join(resolve(dir), 'groups.log'), { parse: parseRecord });
+    const store = new GroupStore(log, recovery.damage ? [recovery.damage] : []);
     for (const record of records) store.index(record);
     return store;
   }

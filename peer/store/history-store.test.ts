@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -24,6 +24,27 @@ async function reopen(): Promise<HistoryStore> {
   await store?.close();
   store = await HistoryStore.open(dir);
   return store;
+}
+
+/** Closes the store, flips one bit inside the record of alice's log whose JSON holds `needle`, and reopens. */
+async function reopenAfterDamaging(needle: string): Promise<HistoryStore> {
+  await store?.close();
+  store = undefined;
+  const path = join(dir, 'history', `${ALICE}.log`);
+  const bytes = await readFile(path);
+  const at = bytes.indexOf(needle);
+  expect(at).toBeGreaterThan(0);
+  bytes[at + 1] = bytes[at + 1]! ^ 0x01;
+  await writeFile(path, bytes);
+  return reopen();
+}
+
+/** A store holding two undelivered messages to alice: o1 "first", then o2 "second". */
+async function withTwoOutgoing(): Promise<HistoryStore> {
+  const s = await reopen();
+  await s.recordOutgoing({ messageId: 'o1', peerId: ALICE, peerName: 'alice', text: 'first', sentAtMs: 3000 });
+  await s.recordOutgoing({ messageId: 'o2', peerId: ALICE, peerName: 'alice', text: 'second', sentAtMs: 3001 });
+  return s;
 }
 
 function incoming(messageId: string, text = `text of ${messageId}`, peerId = ALICE) {
@@ -155,7 +176,7 @@ describe('HistoryStore', () => {
     },
   );
 
-  it('recovers a conversation whose last record was torn by a crash', async () => {
+  it('recovers a conversation whose last record was torn by a crash, without calling it damage', async () => {
     const s = await reopen();
     await s.recordIncoming(incoming('m1'));
     await s.recordIncoming(incoming('m2'));
@@ -165,9 +186,52 @@ describe('HistoryStore', () => {
 
     const again = await reopen();
     expect(again.list(ALICE, 10).map((e) => e.messageId)).toEqual(['m1', 'm2']);
-    expect(again.recovered).toEqual([{ peerId: ALICE, droppedBytes: 6, reason: expect.stringContaining('truncated') }]);
+    expect(again.damaged).toEqual([]);
     expect(await again.recordIncoming(incoming('m3'))).toBe(true);
     expect((await reopen()).list(ALICE, 10)).toHaveLength(3);
+  });
+
+  it('keeps the messages after a damaged one, and reports the damage', async () => {
+    const s = await reopen();
+    for (const id of ['m1', 'm2', 'm3', 'm4']) await s.recordIncoming(incoming(id));
+
+    const again = await reopenAfterDamaging('text of m2');
+    expect(again.list(ALICE, 10).map((e) => e.messageId)).toEqual(['m1', 'm3', 'm4']);
+    expect(again.damaged).toEqual([
+      expect.objectContaining({ path: join(dir, 'history', `${ALICE}.log`), lostRecords: 1, corruptPath: expect.stringContaining(`${ALICE}.log.corrupt-`) }),
+    ]);
+    // The .corrupt- file is not mistaken for a conversation, and the next open is clean.
+    const third = await reopen();
+    expect(third.damaged).toEqual([]);
+    expect(third.conversations()).toEqual([{ peerId: ALICE, peerName: 'alice', count: 3 }]);
+  });
+
+  it('an outgoing message whose ack record is lost is pending again, and can be acked again', async () => {
+    const s = await withTwoOutgoing();
+    expect(await s.markDelivered(ALICE, 'o1', 5000)).toBe(true);
+    expect(await s.markDelivered(ALICE, 'o2', 5001)).toBe(true);
+
+    const again = await reopenAfterDamaging('"id":"o1"');
+    expect(again.damaged.map((d) => d.lostRecords)).toEqual([1]);
+    expect(again.pendingOutgoing().map((e) => e.messageId)).toEqual(['o1']);
+    expect(again.list(ALICE, 10).map((e) => [e.messageId, e.delivered])).toEqual([['o1', false], ['o2', true]]);
+    // The recipient dedupes the resend and acks it again: it is delivered once more, durably.
+    expect(await again.markDelivered(ALICE, 'o1', 7000)).toBe(true);
+    expect((await reopen()).pendingOutgoing()).toEqual([]);
+  });
+
+  it('an ack whose message record is lost is ignored; the other messages stand', async () => {
+    const s = await withTwoOutgoing();
+    await s.recordIncoming(incoming('m1'));
+    expect(await s.markDelivered(ALICE, 'o1', 5000)).toBe(true);
+
+    const again = await reopenAfterDamaging('"text":"first"');
+    expect(again.damaged.map((d) => d.lostRecords)).toEqual([1]);
+    expect(again.list(ALICE, 10).map((e) => e.messageId)).toEqual(['o2', 'm1']);
+    expect(again.has(ALICE, 'o1')).toBe(false);
+    expect(again.pendingOutgoing().map((e) => e.messageId)).toEqual(['o2']);
+    // A late duplicate ack for the lost message changes nothing.
+    expect(await again.markDelivered(ALICE, 'o1', 6000)).toBe(false);
   });
 
   it('refuses a value JSON cannot keep, so it never poisons the log', async () => {
@@ -178,7 +242,7 @@ describe('HistoryStore', () => {
     await expect(s.markDelivered(ALICE, 'o', Number.POSITIVE_INFINITY)).rejects.toThrow(/atMs must be a finite number/);
     await s.recordIncoming(incoming('after'));
     const again = await reopen();
-    expect(again.recovered).toEqual([]);
+    expect(again.damaged).toEqual([]);
     expect(again.list(ALICE, 10).map((e) => e.messageId)).toEqual(['ok', 'o', 'after']);
   });
 

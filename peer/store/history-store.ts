@@ -2,12 +2,19 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isPeerId } from '../identity/identity.js';
 import { LIMITS, LimitError, quote, utf8Length } from '../limits.js';
-import { AppendLog } from './append-log.js';
+import { AppendLog, type AppendLogDamage } from './append-log.js';
 
 /**
  * Chat history, one append-only log per conversation in `DIR/history/<peerId>.log`,
  * all held in memory once opened. A delivery ack is stored as its own small
  * record rather than by rewriting the message, so every change is one append.
+ *
+ * A damaged log loses single records, not its tail (append-log.ts), so either
+ * record of a message may be gone while the other survives. An ack whose message
+ * is gone is ignored. A message whose ack is gone is pending again: the outbox
+ * resends it, the recipient (which dedupes by id) acks it again, and it is marked
+ * delivered a second time. An incoming message that is gone stays gone: its
+ * sender already has the ack.
  */
 
 /** One message in a conversation, as shown to the user. */
@@ -39,13 +46,6 @@ export interface ConversationSummary {
   count: number;
 }
 
-/** A torn tail a conversation log lost on open (after a crash mid-write). */
-export interface HistoryRecovery {
-  peerId: string;
-  droppedBytes: number;
-  reason: string;
-}
-
 type HistoryRecord =
   | { t: 'msg'; e: HistoryEntry }
   | { t: 'delivered'; id: string; at: number };
@@ -71,8 +71,8 @@ export class HistoryStore implements AsyncDisposable {
 
   private constructor(
     private readonly dir: string,
-    /** Torn tails dropped while opening, one per affected conversation. */
-    readonly recovered: HistoryRecovery[],
+    /** Damage found while opening, one per damaged conversation log (torn tails are not damage). */
+    readonly damaged: AppendLogDamage[],
   ) {}
 
   /** Opens `dir/history/` and loads every conversation into memory. */
@@ -256,9 +256,7 @@ export class HistoryStore implements AsyncDisposable {
     const { log, records, recovery } = await AppendLog.open<HistoryRecord>(path, {
       parse: (value) => parseRecord(value, peerId),
     });
-    if (recovery.droppedBytes > 0) {
-      this.recovered.push({ peerId, droppedBytes: recovery.droppedBytes, reason: recovery.reason ?? '' });
-    }
+    if (recovery.damage) this.damaged.push(recovery.damage);
     const c: Conversation = {
       peerId,
       log,
@@ -274,6 +272,7 @@ export class HistoryStore implements AsyncDisposable {
         c.entries.push(r.e);
         index.set(r.e.messageId, r.e);
       } else {
+        // Undefined when the message's own record was lost to damage: nothing to mark.
         const entry = c.outgoing.get(r.id);
         if (entry) {
           entry.delivered = true;
@@ -295,12 +294,12 @@ function checkPeerId(peerId: string): void {
 /**
  * Checks what parseRecord will demand on reopen. A value that JSON cannot keep
  * (NaN turns into null) would make its record unparsable later, and the log
- * would drop it and everything after it as a torn tail.
+ * would set it aside as damaged.
  */
 function checkMessage(e: { messageId: string; peerId: string; peerName: string; text: string; sentAtMs: number; atMs?: number }): void {
   checkPeerId(e.peerId);
   if (typeof e.messageId !== 'string' || e.messageId.length === 0) {
-    throw new Error(`message id ${quote(String(e.messageId))} is empty or not a string`);
+    throw new Error(`message id ${quote(e.messageId)} is empty or not a string`);
   }
   if (utf8Length(e.messageId) > LIMITS.messageIdBytes) {
     throw new LimitError('A message id', utf8Length(e.messageId), LIMITS.messageIdBytes, 'bytes', e.messageId);
@@ -316,7 +315,7 @@ function checkTime(ms: number, what: string): void {
   if (!Number.isFinite(ms)) throw new Error(`${what} must be a finite number, got ${ms}`);
 }
 
-/** Validates one stored record; a throw makes AppendLog treat it as the start of a torn tail. */
+/** Validates one stored record; a throw makes AppendLog treat it as damaged. */
 function parseRecord(value: unknown, peerId: string): HistoryRecord {
   const r = value as Record<string, unknown> | null;
   if (r?.t === 'delivered' && typeof r.id === 'string' && typeof r.at === 'number') {

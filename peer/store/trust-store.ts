@@ -1,42 +1,30 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { NameBook, type ClaimOutcome, type NameBinding } from '../core/name-book.js';
 import { isPeerId } from '../identity/identity.js';
 import { LIMITS, LimitError, quote, utf8Length } from '../limits.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 /**
- * Trust on first use: the first peer id seen under a name is pinned to it, and
- * a later different id under that name is reported as 'changed' (a new device,
- * or someone impersonating). Kept in `DIR/trust.json`, small and rewritten whole.
+ * The trust list: this peer's bindings of names to ids (trust on first use, see
+ * core/name-book.ts for the rules), kept in `DIR/trust.json`, small and rewritten
+ * whole after every change. Memory changes at once; the file follows, and a write
+ * that fails is reported through `onSaveError` (the binding still holds in memory).
  */
 
-/** A name's current binding. */
-export interface TrustBinding {
-  id: string;
-  fingerprint: string;
-  /** When this id was first seen under the name. */
-  firstSeenMs: number;
-  /** Ids this name was bound to before, oldest first (at most MAX_PREVIOUS_IDS). */
-  previousIds: string[];
-}
-
-/** What `observe` concluded. */
-export interface TrustObservation {
-  status: 'new' | 'same' | 'changed';
-  /** For 'changed': the binding that was replaced. */
-  previous?: { id: string; fingerprint: string; firstSeenMs: number };
-}
-
-/** Old ids kept per name; bounds the file when a name keeps changing hands. */
-export const MAX_PREVIOUS_IDS = 16;
-
-const FILE_VERSION = 1;
+/** Version 1 (before name conflicts) had `firstSeenMs` and no dismissed ids; it is still read. */
+const FILE_VERSION = 2;
 /** Longest fingerprint accepted; a safety number is 71 characters. */
 const MAX_FINGERPRINT_CHARS = 128;
 
 interface TrustFile {
   version: number;
-  names: Record<string, TrustBinding>;
+  names: Record<string, NameBinding>;
+}
+
+export interface TrustStoreOptions {
+  /** Called when writing trust.json failed. */
+  onSaveError?: (err: Error) => void;
 }
 
 export class TrustStore {
@@ -46,11 +34,13 @@ export class TrustStore {
   private constructor(
     /** Path of trust.json. */
     readonly path: string,
-    private readonly names: Map<string, TrustBinding>,
+    /** The bindings; read it freely, change it only through this store. */
+    readonly book: NameBook,
+    private readonly onSaveError: (err: Error) => void,
   ) {}
 
   /** Loads `dir/trust.json` (empty when missing); throws naming the file when it is corrupt. */
-  static async open(dir: string): Promise<TrustStore> {
+  static async open(dir: string, options: TrustStoreOptions = {}): Promise<TrustStore> {
     const root = resolve(dir);
     await mkdir(root, { recursive: true, mode: 0o700 });
     const path = join(root, 'trust.json');
@@ -62,38 +52,24 @@ export class TrustStore {
         throw new Error(`cannot read trust file ${path}: ${(err as Error).message}`, { cause: err });
       }
     }
-    return new TrustStore(path, text === undefined ? new Map() : parseTrustFile(text, path));
+    const bindings = text === undefined ? [] : parseTrustFile(text, path);
+    return new TrustStore(path, new NameBook(bindings), options.onSaveError ?? (() => {}));
   }
 
-  /** Checks `id` against the id pinned to `name`, pins it when new or changed, and persists the change. */
-  async observe(name: string, id: string, fingerprint: string, nowMs: number): Promise<TrustObservation> {
-    checkName(name);
-    if (!isPeerId(id)) throw new Error(`peer id ${quote(id)} is not 32 lowercase hex digits`);
-    if (typeof fingerprint !== 'string' || fingerprint.length === 0 || fingerprint.length > MAX_FINGERPRINT_CHARS) {
-      throw new Error(`fingerprint for ${quote(name)} must be 1 to ${MAX_FINGERPRINT_CHARS} characters`);
-    }
-    const known = this.names.get(name);
-    if (known && known.id === id && known.fingerprint === fingerprint) return { status: 'same' };
-    // Memory changes at once, so a second observe of the same change is 'same':
-    // the warning fires once per change even when the write is still in flight.
-    this.names.set(name, {
-      id,
-      fingerprint,
-      firstSeenMs: nowMs,
-      previousIds: known ? [...known.previousIds, known.id].slice(-MAX_PREVIOUS_IDS) : [],
-    });
+  /** Records a claim by an id that proved its key directly; a new binding is saved in the background. */
+  claim(name: string, id: string, fingerprint: string, nowMs: number): ClaimOutcome {
+    checkEntry(name, id, fingerprint);
+    const outcome = this.book.claim(name, id, fingerprint, nowMs);
+    if (outcome.status === 'bound') this.save().catch(this.onSaveError);
+    return outcome;
+  }
+
+  /** Binds `name` to `id` deliberately (a person's /trust); resolves once saved, with the binding replaced. */
+  async trust(name: string, id: string, fingerprint: string, nowMs: number): Promise<NameBinding | undefined> {
+    checkEntry(name, id, fingerprint);
+    const previous = this.book.trust(name, id, fingerprint, nowMs);
     await this.save();
-    if (!known) return { status: 'new' };
-    return {
-      status: 'changed',
-      previous: { id: known.id, fingerprint: known.fingerprint, firstSeenMs: known.firstSeenMs },
-    };
-  }
-
-  /** The binding pinned to `name`, if any (a copy). */
-  lookup(name: string): TrustBinding | undefined {
-    const b = this.names.get(name);
-    return b && { ...b, previousIds: [...b.previousIds] };
+    return previous;
   }
 
   /**
@@ -107,7 +83,7 @@ export class TrustStore {
       .catch(() => {})
       .then(() => {
         this.queued = undefined;
-        const file: TrustFile = { version: FILE_VERSION, names: Object.fromEntries(this.names) };
+        const file: TrustFile = { version: FILE_VERSION, names: Object.fromEntries(this.book.snapshot()) };
         return writeFileAtomic(this.path, `${JSON.stringify(file, null, 2)}\n`);
       })
       .catch((err: unknown) => {
@@ -119,13 +95,17 @@ export class TrustStore {
   }
 }
 
-function checkName(name: string): void {
+function checkEntry(name: string, id: string, fingerprint: string): void {
   if (typeof name !== 'string' || name.length === 0) throw new Error('a peer name must be a non-empty string');
   const bytes = utf8Length(name);
   if (bytes > LIMITS.nameBytes) throw new LimitError('The name', bytes, LIMITS.nameBytes, 'bytes', name);
+  if (!isPeerId(id)) throw new Error(`peer id ${quote(id)} is not 32 lowercase hex digits`);
+  if (typeof fingerprint !== 'string' || fingerprint.length === 0 || fingerprint.length > MAX_FINGERPRINT_CHARS) {
+    throw new Error(`fingerprint for ${quote(name)} must be 1 to ${MAX_FINGERPRINT_CHARS} characters`);
+  }
 }
 
-function parseTrustFile(text: string, path: string): Map<string, TrustBinding> {
+function parseTrustFile(text: string, path: string): Array<[string, NameBinding]> {
   const fail = (why: string): never => {
     throw new Error(`trust file ${path} is corrupt (${why}); fix it or move it away to start over, forgetting every pinned peer`);
   };
@@ -136,26 +116,29 @@ function parseTrustFile(text: string, path: string): Map<string, TrustBinding> {
     return fail((err as Error).message);
   }
   const file = data as Partial<TrustFile> | null;
-  if (typeof file !== 'object' || file === null || file.version !== FILE_VERSION) {
-    return fail(`expected an object with version ${FILE_VERSION}`);
+  if (typeof file !== 'object' || file === null || (file.version !== 1 && file.version !== FILE_VERSION)) {
+    return fail(`expected an object with version 1 or ${FILE_VERSION}`);
   }
   if (typeof file.names !== 'object' || file.names === null) return fail('"names" is not an object');
-  const names = new Map<string, TrustBinding>();
+  const isIdList = (value: unknown) => Array.isArray(value) && value.every((p) => typeof p === 'string' && isPeerId(p));
+  const names: Array<[string, NameBinding]> = [];
   for (const [name, value] of Object.entries(file.names)) {
-    const b = value as Partial<TrustBinding> | null;
+    const b = value as Partial<NameBinding> & { firstSeenMs?: unknown };
+    const boundAtMs = file.version === 1 ? b?.firstSeenMs : b?.boundAtMs;
+    const dismissedIds = file.version === 1 ? [] : b?.dismissedIds;
     if (
       typeof b !== 'object' ||
       b === null ||
       typeof b.id !== 'string' ||
       !isPeerId(b.id) ||
       typeof b.fingerprint !== 'string' ||
-      typeof b.firstSeenMs !== 'number' ||
-      !Array.isArray(b.previousIds) ||
-      !b.previousIds.every((p) => typeof p === 'string')
+      typeof boundAtMs !== 'number' ||
+      !isIdList(b.previousIds) ||
+      !isIdList(dismissedIds)
     ) {
-      return fail(`entry ${quote(name)} is not {id, fingerprint, firstSeenMs, previousIds}`);
+      return fail(`entry ${quote(name)} is not {id, fingerprint, boundAtMs, previousIds, dismissedIds}`);
     }
-    names.set(name, { id: b.id, fingerprint: b.fingerprint, firstSeenMs: b.firstSeenMs, previousIds: b.previousIds });
+    names.push([name, { id: b.id, fingerprint: b.fingerprint, boundAtMs, previousIds: b.previousIds!, dismissedIds: dismissedIds as string[] }]);
   }
   return names;
 }

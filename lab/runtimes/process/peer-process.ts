@@ -196,7 +196,7 @@ export class StartedPeerProcess implements AsyncDisposable {
       this.stderr += `[stdout, not JSON] ${line}\n`;
       return;
     }
-    const eventTypes = ['ready', 'peer_up', 'peer_down', 'session_up', 'session_down', 'message', 'delivered', 'key_changed', 'error', 'group_message'];
+    const eventTypes = ['ready', 'peer_up', 'peer_down', 'session_up', 'session_down', 'message', 'delivered', 'name_conflict', 'error', 'group_message'];
     const keep = this.spec.keepEvents ?? true;
     if (typeof parsed.type === 'string' && eventTypes.includes(parsed.type)) {
       const event = parsed as unknown as PeerEvent;

@@ -65,6 +65,11 @@ export interface PeerEntry {
   sessionUp: boolean;
   /** Safety number of the key in the peer's signed announcement; empty for an unverified hint. */
   fingerprint: string;
+  /**
+   * True when `name` is bound to this id in this peer's trust list; false when it is
+   * only the peer's own claim (disambiguated as "name~3f2a9c1e" when another id holds it).
+   */
+  nameVerified: boolean;
 }
 
 export interface ListPeersResponse {
@@ -72,7 +77,11 @@ export interface ListPeersResponse {
 }
 
 export interface SendRequest {
-  /** A peer's name or id (an id prefix of at least 8 hex digits also works). */
+  /**
+   * A name bound in this peer's trust list, an id, an id prefix of at least 8 hex
+   * digits, or a shown name "name~prefix". A name two ids claim is refused
+   * (INVALID_ARGUMENT) until one is chosen with Trust.
+   */
   to: string;
   text: string;
 }
@@ -100,6 +109,8 @@ export interface HistoryEntry {
   /** For "in": when it was stored here. For "out": when the ack came (0 if not yet). */
   atMs: number;
   delivered: boolean;
+  /** As in PeerEntry: whether peer_name is bound to peer_id here. */
+  nameVerified: boolean;
 }
 
 export interface HistoryResponse {
@@ -142,6 +153,8 @@ export interface GroupEntry {
   hlcLogical: number;
   receivedAtMs: number;
   hops: number;
+  /** Whether author_name is bound to author_id here (else it is the author's own claim). */
+  nameVerified: boolean;
 }
 
 export interface RoomHistoryResponse {
@@ -171,9 +184,11 @@ export interface SessionEvent {
 export interface MessageEvent {
   messageId: string;
   fromId: string;
+  /** The name bound to from_id here, or (name_verified false) the sender's own claim. */
   fromName: string;
   text: string;
   sentAtMs: number;
+  nameVerified: boolean;
 }
 
 export interface DeliveredEvent {
@@ -182,10 +197,16 @@ export interface DeliveredEvent {
   toName: string;
 }
 
-export interface KeyChangedEvent {
-  peerName: string;
-  oldId: string;
-  newId: string;
+/**
+ * A second id claims a name bound here to another id: a new key (a reinstall) or an
+ * impostor. The name stays bound to known_id until a person calls Trust.
+ */
+export interface NameConflictEvent {
+  name: string;
+  knownId: string;
+  claimingId: string;
+  /** Safety number of the claiming id's key, to compare out of band. */
+  claimingFingerprint: string;
 }
 
 export interface GroupMessageEvent {
@@ -198,6 +219,7 @@ export interface GroupMessageEvent {
   hlcLogical: number;
   /** Hops the copy that reached this peer travelled (0 for the author's own). */
   hops: number;
+  nameVerified: boolean;
 }
 
 export interface ErrorEvent {
@@ -215,12 +237,27 @@ export interface Event {
     | { $case: "sessionDown"; value: SessionEvent }
     | { $case: "message"; value: MessageEvent }
     | { $case: "delivered"; value: DeliveredEvent }
-    | { $case: "keyChanged"; value: KeyChangedEvent }
     | { $case: "error"; value: ErrorEvent }
     | //
     /** Only for rooms this peer has joined (and "everyone"). */
     { $case: "groupMessage"; value: GroupMessageEvent }
+    | { $case: "nameConflict"; value: NameConflictEvent }
     | undefined;
+}
+
+export interface TrustRequest {
+  name: string;
+  /** The id to bind the name to: a full id, an id prefix of at least 8 hex digits, or "name~prefix". */
+  peer: string;
+}
+
+export interface TrustResponse {
+  name: string;
+  id: string;
+  /** Safety number of the id's key: compare it with the peer's own Whoami out of band. */
+  fingerprint: string;
+  /** The id the name was bound to before ("" if it was free or already this id). */
+  previousId: string;
 }
 
 export interface StatsRequest {
@@ -473,7 +510,17 @@ export const ListPeersRequest: MessageFns<ListPeersRequest> = {
 };
 
 function createBasePeerEntry(): PeerEntry {
-  return { id: "", name: "", host: "", grpcPort: 0, source: "", lastSeenAgoMs: 0, sessionUp: false, fingerprint: "" };
+  return {
+    id: "",
+    name: "",
+    host: "",
+    grpcPort: 0,
+    source: "",
+    lastSeenAgoMs: 0,
+    sessionUp: false,
+    fingerprint: "",
+    nameVerified: false,
+  };
 }
 
 export const PeerEntry: MessageFns<PeerEntry> = {
@@ -501,6 +548,9 @@ export const PeerEntry: MessageFns<PeerEntry> = {
     }
     if (message.fingerprint !== "") {
       writer.uint32(66).string(message.fingerprint);
+    }
+    if (message.nameVerified !== false) {
+      writer.uint32(72).bool(message.nameVerified);
     }
     return writer;
   },
@@ -582,6 +632,14 @@ export const PeerEntry: MessageFns<PeerEntry> = {
             message.fingerprint = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.nameVerified = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -607,6 +665,7 @@ export const PeerEntry: MessageFns<PeerEntry> = {
     message.lastSeenAgoMs = object.lastSeenAgoMs ?? 0;
     message.sessionUp = object.sessionUp ?? false;
     message.fingerprint = object.fingerprint ?? "";
+    message.nameVerified = object.nameVerified ?? false;
     return message;
   },
 };
@@ -868,7 +927,17 @@ export const HistoryRequest: MessageFns<HistoryRequest> = {
 };
 
 function createBaseHistoryEntry(): HistoryEntry {
-  return { messageId: "", direction: "", peerId: "", peerName: "", text: "", sentAtMs: 0, atMs: 0, delivered: false };
+  return {
+    messageId: "",
+    direction: "",
+    peerId: "",
+    peerName: "",
+    text: "",
+    sentAtMs: 0,
+    atMs: 0,
+    delivered: false,
+    nameVerified: false,
+  };
 }
 
 export const HistoryEntry: MessageFns<HistoryEntry> = {
@@ -896,6 +965,9 @@ export const HistoryEntry: MessageFns<HistoryEntry> = {
     }
     if (message.delivered !== false) {
       writer.uint32(64).bool(message.delivered);
+    }
+    if (message.nameVerified !== false) {
+      writer.uint32(72).bool(message.nameVerified);
     }
     return writer;
   },
@@ -977,6 +1049,14 @@ export const HistoryEntry: MessageFns<HistoryEntry> = {
             message.delivered = reader.bool();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.nameVerified = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1002,6 +1082,7 @@ export const HistoryEntry: MessageFns<HistoryEntry> = {
     message.sentAtMs = object.sentAtMs ?? 0;
     message.atMs = object.atMs ?? 0;
     message.delivered = object.delivered ?? false;
+    message.nameVerified = object.nameVerified ?? false;
     return message;
   },
 };
@@ -1371,6 +1452,7 @@ function createBaseGroupEntry(): GroupEntry {
     hlcLogical: 0,
     receivedAtMs: 0,
     hops: 0,
+    nameVerified: false,
   };
 }
 
@@ -1402,6 +1484,9 @@ export const GroupEntry: MessageFns<GroupEntry> = {
     }
     if (message.hops !== 0) {
       writer.uint32(72).uint32(message.hops);
+    }
+    if (message.nameVerified !== false) {
+      writer.uint32(80).bool(message.nameVerified);
     }
     return writer;
   },
@@ -1491,6 +1576,14 @@ export const GroupEntry: MessageFns<GroupEntry> = {
             message.hops = reader.uint32();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.nameVerified = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1517,6 +1610,7 @@ export const GroupEntry: MessageFns<GroupEntry> = {
     message.hlcLogical = object.hlcLogical ?? 0;
     message.receivedAtMs = object.receivedAtMs ?? 0;
     message.hops = object.hops ?? 0;
+    message.nameVerified = object.nameVerified ?? false;
     return message;
   },
 };
@@ -1814,7 +1908,7 @@ export const SessionEvent: MessageFns<SessionEvent> = {
 };
 
 function createBaseMessageEvent(): MessageEvent {
-  return { messageId: "", fromId: "", fromName: "", text: "", sentAtMs: 0 };
+  return { messageId: "", fromId: "", fromName: "", text: "", sentAtMs: 0, nameVerified: false };
 }
 
 export const MessageEvent: MessageFns<MessageEvent> = {
@@ -1833,6 +1927,9 @@ export const MessageEvent: MessageFns<MessageEvent> = {
     }
     if (message.sentAtMs !== 0) {
       writer.uint32(40).uint64(message.sentAtMs);
+    }
+    if (message.nameVerified !== false) {
+      writer.uint32(48).bool(message.nameVerified);
     }
     return writer;
   },
@@ -1890,6 +1987,14 @@ export const MessageEvent: MessageFns<MessageEvent> = {
             message.sentAtMs = longToNumber(reader.uint64());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.nameVerified = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1912,6 +2017,7 @@ export const MessageEvent: MessageFns<MessageEvent> = {
     message.fromName = object.fromName ?? "";
     message.text = object.text ?? "";
     message.sentAtMs = object.sentAtMs ?? 0;
+    message.nameVerified = object.nameVerified ?? false;
     return message;
   },
 };
@@ -1995,25 +2101,28 @@ export const DeliveredEvent: MessageFns<DeliveredEvent> = {
   },
 };
 
-function createBaseKeyChangedEvent(): KeyChangedEvent {
-  return { peerName: "", oldId: "", newId: "" };
+function createBaseNameConflictEvent(): NameConflictEvent {
+  return { name: "", knownId: "", claimingId: "", claimingFingerprint: "" };
 }
 
-export const KeyChangedEvent: MessageFns<KeyChangedEvent> = {
-  encode(message: KeyChangedEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.peerName !== "") {
-      writer.uint32(10).string(message.peerName);
+export const NameConflictEvent: MessageFns<NameConflictEvent> = {
+  encode(message: NameConflictEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
     }
-    if (message.oldId !== "") {
-      writer.uint32(18).string(message.oldId);
+    if (message.knownId !== "") {
+      writer.uint32(18).string(message.knownId);
     }
-    if (message.newId !== "") {
-      writer.uint32(26).string(message.newId);
+    if (message.claimingId !== "") {
+      writer.uint32(26).string(message.claimingId);
+    }
+    if (message.claimingFingerprint !== "") {
+      writer.uint32(34).string(message.claimingFingerprint);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): KeyChangedEvent {
+  decode(input: BinaryReader | Uint8Array, length?: number): NameConflictEvent {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -2022,7 +2131,7 @@ export const KeyChangedEvent: MessageFns<KeyChangedEvent> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseKeyChangedEvent();
+      const message = createBaseNameConflictEvent();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -2031,7 +2140,7 @@ export const KeyChangedEvent: MessageFns<KeyChangedEvent> = {
               break;
             }
 
-            message.peerName = reader.string();
+            message.name = reader.string();
             continue;
           }
           case 2: {
@@ -2039,7 +2148,7 @@ export const KeyChangedEvent: MessageFns<KeyChangedEvent> = {
               break;
             }
 
-            message.oldId = reader.string();
+            message.knownId = reader.string();
             continue;
           }
           case 3: {
@@ -2047,7 +2156,15 @@ export const KeyChangedEvent: MessageFns<KeyChangedEvent> = {
               break;
             }
 
-            message.newId = reader.string();
+            message.claimingId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.claimingFingerprint = reader.string();
             continue;
           }
         }
@@ -2062,20 +2179,31 @@ export const KeyChangedEvent: MessageFns<KeyChangedEvent> = {
     }
   },
 
-  create(base?: DeepPartial<KeyChangedEvent>): KeyChangedEvent {
-    return KeyChangedEvent.fromPartial(base ?? {});
+  create(base?: DeepPartial<NameConflictEvent>): NameConflictEvent {
+    return NameConflictEvent.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<KeyChangedEvent>): KeyChangedEvent {
-    const message = createBaseKeyChangedEvent();
-    message.peerName = object.peerName ?? "";
-    message.oldId = object.oldId ?? "";
-    message.newId = object.newId ?? "";
+  fromPartial(object: DeepPartial<NameConflictEvent>): NameConflictEvent {
+    const message = createBaseNameConflictEvent();
+    message.name = object.name ?? "";
+    message.knownId = object.knownId ?? "";
+    message.claimingId = object.claimingId ?? "";
+    message.claimingFingerprint = object.claimingFingerprint ?? "";
     return message;
   },
 };
 
 function createBaseGroupMessageEvent(): GroupMessageEvent {
-  return { messageId: "", room: "", authorId: "", authorName: "", text: "", hlcWallMs: 0, hlcLogical: 0, hops: 0 };
+  return {
+    messageId: "",
+    room: "",
+    authorId: "",
+    authorName: "",
+    text: "",
+    hlcWallMs: 0,
+    hlcLogical: 0,
+    hops: 0,
+    nameVerified: false,
+  };
 }
 
 export const GroupMessageEvent: MessageFns<GroupMessageEvent> = {
@@ -2103,6 +2231,9 @@ export const GroupMessageEvent: MessageFns<GroupMessageEvent> = {
     }
     if (message.hops !== 0) {
       writer.uint32(64).uint32(message.hops);
+    }
+    if (message.nameVerified !== false) {
+      writer.uint32(72).bool(message.nameVerified);
     }
     return writer;
   },
@@ -2184,6 +2315,14 @@ export const GroupMessageEvent: MessageFns<GroupMessageEvent> = {
             message.hops = reader.uint32();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.nameVerified = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2209,6 +2348,7 @@ export const GroupMessageEvent: MessageFns<GroupMessageEvent> = {
     message.hlcWallMs = object.hlcWallMs ?? 0;
     message.hlcLogical = object.hlcLogical ?? 0;
     message.hops = object.hops ?? 0;
+    message.nameVerified = object.nameVerified ?? false;
     return message;
   },
 };
@@ -2308,14 +2448,14 @@ export const Event: MessageFns<Event> = {
       case "delivered":
         DeliveredEvent.encode(message.kind.value, writer.uint32(58).fork()).join();
         break;
-      case "keyChanged":
-        KeyChangedEvent.encode(message.kind.value, writer.uint32(66).fork()).join();
-        break;
       case "error":
         ErrorEvent.encode(message.kind.value, writer.uint32(74).fork()).join();
         break;
       case "groupMessage":
         GroupMessageEvent.encode(message.kind.value, writer.uint32(82).fork()).join();
+        break;
+      case "nameConflict":
+        NameConflictEvent.encode(message.kind.value, writer.uint32(90).fork()).join();
         break;
     }
     return writer;
@@ -2390,14 +2530,6 @@ export const Event: MessageFns<Event> = {
             message.kind = { $case: "delivered", value: DeliveredEvent.decode(reader, reader.uint32()) };
             continue;
           }
-          case 8: {
-            if (tag !== 66) {
-              break;
-            }
-
-            message.kind = { $case: "keyChanged", value: KeyChangedEvent.decode(reader, reader.uint32()) };
-            continue;
-          }
           case 9: {
             if (tag !== 74) {
               break;
@@ -2412,6 +2544,14 @@ export const Event: MessageFns<Event> = {
             }
 
             message.kind = { $case: "groupMessage", value: GroupMessageEvent.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.kind = { $case: "nameConflict", value: NameConflictEvent.decode(reader, reader.uint32()) };
             continue;
           }
         }
@@ -2469,12 +2609,6 @@ export const Event: MessageFns<Event> = {
         }
         break;
       }
-      case "keyChanged": {
-        if (object.kind?.value !== undefined && object.kind?.value !== null) {
-          message.kind = { $case: "keyChanged", value: KeyChangedEvent.fromPartial(object.kind.value) };
-        }
-        break;
-      }
       case "error": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "error", value: ErrorEvent.fromPartial(object.kind.value) };
@@ -2487,7 +2621,171 @@ export const Event: MessageFns<Event> = {
         }
         break;
       }
+      case "nameConflict": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "nameConflict", value: NameConflictEvent.fromPartial(object.kind.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseTrustRequest(): TrustRequest {
+  return { name: "", peer: "" };
+}
+
+export const TrustRequest: MessageFns<TrustRequest> = {
+  encode(message: TrustRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.peer !== "") {
+      writer.uint32(18).string(message.peer);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TrustRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTrustRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.peer = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<TrustRequest>): TrustRequest {
+    return TrustRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TrustRequest>): TrustRequest {
+    const message = createBaseTrustRequest();
+    message.name = object.name ?? "";
+    message.peer = object.peer ?? "";
+    return message;
+  },
+};
+
+function createBaseTrustResponse(): TrustResponse {
+  return { name: "", id: "", fingerprint: "", previousId: "" };
+}
+
+export const TrustResponse: MessageFns<TrustResponse> = {
+  encode(message: TrustResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.id !== "") {
+      writer.uint32(18).string(message.id);
+    }
+    if (message.fingerprint !== "") {
+      writer.uint32(26).string(message.fingerprint);
+    }
+    if (message.previousId !== "") {
+      writer.uint32(34).string(message.previousId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TrustResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTrustResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fingerprint = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.previousId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<TrustResponse>): TrustResponse {
+    return TrustResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TrustResponse>): TrustResponse {
+    const message = createBaseTrustResponse();
+    message.name = object.name ?? "";
+    message.id = object.id ?? "";
+    message.fingerprint = object.fingerprint ?? "";
+    message.previousId = object.previousId ?? "";
     return message;
   },
 };
@@ -2895,6 +3193,16 @@ export const ControlService = {
     responseSerialize: (value: RoomHistoryResponse): Buffer => Buffer.from(RoomHistoryResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RoomHistoryResponse => RoomHistoryResponse.decode(value),
   },
+  /** Binds a name to an id deliberately (the CLI's /trust); other claimants of the name are dismissed. */
+  trust: {
+    path: "/peerlab.control.v1.Control/Trust" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: TrustRequest): Buffer => Buffer.from(TrustRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): TrustRequest => TrustRequest.decode(value),
+    responseSerialize: (value: TrustResponse): Buffer => Buffer.from(TrustResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TrustResponse => TrustResponse.decode(value),
+  },
 } as const;
 
 export interface ControlServer extends UntypedServiceImplementation {
@@ -2911,6 +3219,8 @@ export interface ControlServer extends UntypedServiceImplementation {
   joinRoom: handleUnaryCall<RoomRequest, RoomsResponse>;
   leaveRoom: handleUnaryCall<RoomRequest, RoomsResponse>;
   roomHistory: handleUnaryCall<RoomHistoryRequest, RoomHistoryResponse>;
+  /** Binds a name to an id deliberately (the CLI's /trust); other claimants of the name are dismissed. */
+  trust: handleUnaryCall<TrustRequest, TrustResponse>;
 }
 
 export interface ControlClient extends Client {
@@ -3044,6 +3354,22 @@ export interface ControlClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RoomHistoryResponse) => void,
+  ): ClientUnaryCall;
+  /** Binds a name to an id deliberately (the CLI's /trust); other claimants of the name are dismissed. */
+  trust(
+    request: TrustRequest,
+    callback: (error: ServiceError | null, response: TrustResponse) => void,
+  ): ClientUnaryCall;
+  trust(
+    request: TrustRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TrustResponse) => void,
+  ): ClientUnaryCall;
+  trust(
+    request: TrustRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TrustResponse) => void,
   ): ClientUnaryCall;
 }
 

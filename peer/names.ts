@@ -1,0 +1,163 @@
+/**
+ * Names as this peer shows and resolves them. What a remote says its name is
+ * (in its announcement, its handshake, a group message) is only a claim; the name
+ * shown for an id, and the id a name means, come from this peer's own bindings
+ * (the trust list, core/name-book.ts). Hints — peers mentioned in someone else's
+ * announcement — never resolve a name.
+ */
+import type { PeerTable } from './core/peer-table.js';
+import { disambiguated, type ClaimOutcome, type NameClaim } from './core/name-book.js';
+import type { PeerEvent } from './events.js';
+import { fingerprintOf, isPeerId } from './identity/identity.js';
+import { nameProblem } from './discovery/announcement-fields.js';
+import { quote } from './limits.js';
+import { SendError } from './messaging/direct-messenger.js';
+import type { TrustStore } from './store/trust-store.js';
+
+export interface NamesOptions {
+  self: { id: string; name: string };
+  trust: TrustStore;
+  table: PeerTable;
+  /** The key of the peer on the open session to `id`, if any (a handshake proved it). */
+  sessionKey(id: string): Uint8Array | undefined;
+  /** Ids this peer has conversations with. */
+  conversationIds(): string[];
+}
+
+/** A peer a person named, resolved to an id. */
+export interface Recipient {
+  id: string;
+  /** The name to show for it here. */
+  name: string;
+}
+
+/** The smallest id prefix a person may type. */
+const MIN_PREFIX = 8;
+
+export class Names {
+  constructor(private readonly options: NamesOptions) {}
+
+  /** Records a name claimed by an id that proved its key directly (announcement or handshake). */
+  claim(name: string, id: string, publicKey: Uint8Array, nowMs: number): ClaimOutcome {
+    if (nameProblem(name) !== undefined) return { status: 'invalid' };
+    return this.options.trust.claim(name, id, fingerprintOf(publicKey), nowMs);
+  }
+
+  /** The name to show for `id`, and whether it is bound to it here. */
+  display(id: string, claimed?: string): { name: string; verified: boolean } {
+    return this.options.trust.book.display(id, claimed);
+  }
+
+  /** An event with every peer name replaced by the name this peer shows for that id. */
+  relabel(event: PeerEvent): PeerEvent {
+    switch (event.type) {
+      case 'peer_up':
+      case 'peer_down':
+      case 'session_up':
+      case 'session_down':
+        return { ...event, peerName: this.display(event.peerId, event.peerName).name };
+      case 'message': {
+        const shown = this.display(event.fromId, event.fromName);
+        return { ...event, fromName: shown.name, nameVerified: shown.verified };
+      }
+      case 'delivered':
+        return { ...event, toName: this.display(event.toId, event.toName).name };
+      case 'group_message': {
+        const shown = this.display(event.authorId, event.authorName);
+        return { ...event, authorName: shown.name, nameVerified: shown.verified };
+      }
+      default:
+        return event;
+    }
+  }
+
+  /**
+   * The peer a person means: a bound name, a full id, an id prefix of at least 8
+   * hex digits, or a shown name `name~prefix`. A name that two ids claim, or that
+   * only hints mention, is refused with an error that says what to type instead.
+   */
+  resolve(query: string): Recipient {
+    const q = query.trim();
+    if (q === '') throw new SendError('No peer given: use a name, an id, or an id prefix of at least 8 hex digits');
+    if (q === this.options.self.id || q === this.options.self.name) {
+      throw new SendError('that is this peer itself; name another peer (/peers lists them)');
+    }
+    const shownAs = /^(.*)~([0-9a-f]{8,32})$/i.exec(q);
+    if (shownAs) return this.byId(shownAs[2]!);
+    if (isPeerId(q.toLowerCase())) return this.recipient(q.toLowerCase());
+    const lookup = this.options.trust.book.lookup(q);
+    if (lookup.status === 'bound') return this.recipient(lookup.id);
+    if (lookup.status === 'contested') throw new SendError(contestedMessage(q, lookup.binding.id, lookup.claims));
+    if (/^[0-9a-f]+$/i.test(q) && q.length >= MIN_PREFIX) return this.byId(q);
+    throw new SendError(this.unknownNameMessage(q));
+  }
+
+  /** The safety number of a peer's key, when this peer has seen the key. */
+  fingerprintOf(id: string): string | undefined {
+    const known = this.options.trust.book.knownKeys().get(id);
+    if (known) return known;
+    const key = this.options.table.get(id)?.publicKey ?? this.options.sessionKey(id);
+    return key && fingerprintOf(key);
+  }
+
+  /** `/trust NAME ID`: binds a name to an id deliberately; returns the binding made and the id it replaced. */
+  async trust(name: string, idQuery: string, nowMs: number): Promise<{ name: string; id: string; fingerprint: string; previousId?: string }> {
+    const problem = nameProblem(name);
+    if (problem !== undefined) throw new SendError(`the name ${quote(name)} ${problem}`);
+    const { id } = this.byId(idQuery.replace(/^.*~/, ''));
+    const fingerprint = this.fingerprintOf(id);
+    if (!fingerprint) {
+      throw new SendError(`no key known for ${id.slice(0, 12)} yet: it must announce itself or open a session before its name can be trusted`);
+    }
+    const previous = await this.options.trust.trust(name, id, fingerprint, nowMs);
+    return { name, id, fingerprint, ...(previous ? { previousId: previous.id } : {}) };
+  }
+
+  private recipient(id: string): Recipient {
+    const claimed = this.options.table.get(id)?.name;
+    return { id, name: this.display(id, claimed).name };
+  }
+
+  /** A full id or an id prefix, among peers whose key this peer has seen or talked to. */
+  private byId(query: string): Recipient {
+    const prefix = query.toLowerCase();
+    if (isPeerId(prefix)) return this.recipient(prefix);
+    if (!/^[0-9a-f]+$/.test(prefix) || prefix.length < MIN_PREFIX) {
+      throw new SendError(`${quote(query)} is not an id prefix: give at least ${MIN_PREFIX} hex digits`);
+    }
+    const matches = [...this.candidateIds()].filter((id) => id.startsWith(prefix));
+    if (matches.length === 1) return this.recipient(matches[0]!);
+    if (matches.length > 1) {
+      const listed = matches.slice(0, 5).map((id) => `${id.slice(0, 12)} (${this.display(id).name})`);
+      throw new SendError(`${matches.length} peer ids start with ${quote(prefix)}: ${listed.join(', ')}; give a longer prefix`);
+    }
+    throw new SendError(`No peer with an id starting with ${quote(prefix)}`);
+  }
+
+  /** Ids a prefix may name: bound or claiming peers, peers heard from directly, sessions, conversations. Never bare hints. */
+  private candidateIds(): Set<string> {
+    const ids = new Set(this.options.trust.book.knownKeys().keys());
+    for (const peer of this.options.table.list()) if (peer.source !== 'hint') ids.add(peer.id);
+    for (const id of this.options.conversationIds()) ids.add(id);
+    return ids;
+  }
+
+  private unknownNameMessage(name: string): string {
+    const mentioned = this.options.table.findByName(name);
+    if (mentioned.length > 0) {
+      const ids = mentioned.map((p) => p.id.slice(0, MIN_PREFIX)).join(', ');
+      return `${quote(name)} is not a name this peer has bound: it was only mentioned by other peers (${ids}), which proves nothing. It can be named once it announces itself; to reach it now, send by its full id`;
+    }
+    return `No peer named ${quote(name)} (${this.options.trust.book.size} names known); /peers lists who is in sight`;
+  }
+}
+
+/** The refusal for a name two ids claim: both ids, and how to pick one. */
+function contestedMessage(name: string, boundId: string, claims: NameClaim[]): string {
+  const claimants = claims.map((c) => `${disambiguated(name, c.id)} (new, unverified)`);
+  const first = claims[0]!.id.slice(0, MIN_PREFIX);
+  return (
+    `${claims.length + 1} peers claim the name ${quote(name)}: ${disambiguated(name, boundId)} (the one known here as ${name}) and ${claimants.join(', ')}. ` +
+    `Send by id to pick one (/send ${boundId.slice(0, MIN_PREFIX)} TEXT), or compare safety numbers (/whois ${first}) and bind the name deliberately (/trust ${name} ID)`
+  );
+}
