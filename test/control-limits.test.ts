@@ -46,6 +46,8 @@ const oversized: [method: string, field: string, limit: number, request: Record<
   ['JoinRoom', 'room', 64, { room: 'n'.repeat(BIG) }],
   ['LeaveRoom', 'room', 64, { room: 'n'.repeat(BIG) }],
   ['RoomHistory', 'room', 64, { room: 'n'.repeat(BIG), limit: 10 }],
+  ['Trust', 'name', 64, { name: 'n'.repeat(BIG), peer: 'bob' }],
+  ['Trust', 'peer', 97, { name: 'bob', peer: 'n'.repeat(BIG) }],
 ];
 
 describe('a 100 KB value in a control call', () => {

@@ -14,6 +14,21 @@ describe('PendingHandshakes (virtual time)', () => {
     expect(pending.size).toBe(5);
   });
 
+  it('says which cap would refuse before any work is done, without taking a place', () => {
+    const pending = new PendingHandshakes<string>({ ...caps, total: 5, perId: 1 });
+    for (let i = 0; i < 4; i++) pending.add(`k${i}`, `id${i}`, '10.0.0.2', 'v', 0);
+    expect(pending.refusal('idx', '10.0.0.2', 0)).toBe('per_address_cap');
+    expect(pending.refusal('idx', '10.0.0.3', 0)).toBeUndefined();
+    expect(pending.size).toBe(4);
+    pending.add('k4', 'id4', '10.0.0.3', 'v', 0);
+    expect(pending.refusal('idy', '10.0.0.4', 0)).toBe('global_cap');
+    // An id at its own cap is not refused for the table being full: its oldest makes room.
+    expect(pending.refusal('id4', '10.0.0.4', 0)).toBeUndefined();
+    expect(pending.add('k5', 'id4', '10.0.0.4', 'v', 0)).toEqual({ admitted: true, replaced: true });
+    expect(pending.size).toBe(5);
+    expect(pending.refusalMessage('global_cap', '10.0.0.4')).toBe('too many handshakes in progress (the cap is 5); try again in a few seconds');
+  });
+
   it('keeps the global cap over all addresses', () => {
     const pending = new PendingHandshakes<string>(caps);
     for (let i = 0; i < 10; i++) expect(pending.add(`k${i}`, `id${i}`, `10.0.0.${i}`, 'v', 0).admitted).toBe(true);
