@@ -1,0 +1,94 @@
+/**
+ * Feeds the core one event at a time and carries out what it returns: keeps
+ * the one timer (the core's `wake`), settles user commands (`result`), and
+ * hands every other action to `execute`. Events that arrive while actions are
+ * being carried out (a stream closing as we close it) wait their turn, so the
+ * core is never re-entered.
+ */
+import type { Clock } from '../clock.js';
+import type { Action } from '../core/actions.js';
+import type { CoreEvent, Token } from '../core/events.js';
+import type { PeerCore } from '../core/peer-core.js';
+import { SendError } from '../core/send-error.js';
+
+type Executed = Exclude<Action, { type: 'wake' | 'result' }>;
+
+export class CoreLoop {
+  private readonly queue: CoreEvent[] = [];
+  private draining = false;
+  private readonly waiting = new Map<Token, { resolve(value: unknown): void; reject(error: Error): void }>();
+  private nextToken = 1;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt: number | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly core: PeerCore,
+    private readonly clock: Clock,
+    private readonly execute: (action: Executed) => void,
+  ) {}
+
+  /** Hands an event to the core (now, or after the one being handled). */
+  feed(event: CoreEvent): void {
+    this.queue.push(event);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+        const now = { monoMs: this.clock.monotonic(), wallMs: this.clock.now() };
+        for (const action of this.core.handle(next, now)) this.carryOut(action);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** A user command: the core answers it with a `result` for its token. */
+  command<T>(event: (token: Token) => CoreEvent): Promise<T> {
+    const token = this.nextToken++;
+    const promise = new Promise<T>((resolve, reject) => this.waiting.set(token, { resolve: resolve as (value: unknown) => void, reject }));
+    this.feed(event(token));
+    return promise;
+  }
+
+  /** Stops the timer; events fed later are still handled (stores finishing, streams closing). */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private carryOut(action: Action): void {
+    if (action.type === 'wake') return this.arm(action.atMonoMs);
+    if (action.type === 'result') {
+      const waiter = this.waiting.get(action.token);
+      if (!waiter) return;
+      this.waiting.delete(action.token);
+      if (action.ok) waiter.resolve(action.value);
+      else waiter.reject(commandError(action.error.kind, action.error.message));
+      return;
+    }
+    this.execute(action);
+  }
+
+  private arm(at: number | undefined): void {
+    if (this.stopped || (at === this.timerAt && this.timer)) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = at;
+    if (at === undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.feed({ type: 'tick' });
+    }, Math.max(0, Math.ceil(at - this.clock.monotonic())));
+    this.timer.unref();
+  }
+}
+
+/** The error a failed command rejects with: SendError for bad input, a LimitError (by name) for a full outbox. */
+function commandError(kind: 'invalid' | 'limit' | 'error', message: string): Error {
+  if (kind === 'invalid') return new SendError(message);
+  const error = new Error(message);
+  if (kind === 'limit') error.name = 'LimitError';
+  return error;
+}
