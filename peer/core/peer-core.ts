@@ -42,7 +42,7 @@ export interface PeerCoreOptions {
 export interface PeerCoreDeps {
   identity: Identity;
   crypto: Crypto;
-  /** Uniform in [0, 1): Math.random in the real peer, seeded in tests and the simulator. */
+  /** Uniform in [0, 1): the platform generator in the real peer, seeded in tests and the simulator. */
   random: () => number;
   counters: Counters;
   /** The name bindings the trust store loaded. */

@@ -7,7 +7,7 @@
 import type { HandshakeInit, HandshakeReply, Item } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
 import { LIMITS } from '../limits.js';
 import { createInit, createReply, HandshakeError, verifyInit, verifyReply, type EphemeralKey, type SessionKeys } from '../session/handshake.js';
-import { Backoff } from './backoff.js';
+import { Backoff, DEFAULT_BACKOFF } from './backoff.js';
 import type { CoreContext } from './context.js';
 import type { CallId, DialId, SessionId, Token } from './events.js';
 import { PendingHandshakes } from './pending-handshakes.js';
@@ -100,7 +100,7 @@ export class SessionCore {
     private readonly hooks: SessionHooks,
   ) {
     this.registry = new SessionRegistry(ctx.identity.id);
-    this.backoff = new Backoff(undefined, ctx.random);
+    this.backoff = new Backoff(DEFAULT_BACKOFF, ctx.random);
   }
 
   start(grpcPort: number): void {
