@@ -75,18 +75,18 @@ export class CoreContext {
 
   /** A store write completed; false when the token is unknown. */
   stored(token: Token, fresh: boolean): boolean {
-    const write = this.writes.get(token);
-    if (!write) return false;
-    this.writes.delete(token);
-    write.done(fresh);
-    return true;
+    return this.settle(token, (write) => write.done(fresh));
   }
 
   storeFailed(token: Token, message: string): boolean {
+    return this.settle(token, (write) => write.failed(message));
+  }
+
+  private settle(token: Token, run: (write: PendingWrite) => void): boolean {
     const write = this.writes.get(token);
     if (!write) return false;
     this.writes.delete(token);
-    write.failed(message);
+    run(write);
     return true;
   }
 

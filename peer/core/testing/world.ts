@@ -73,8 +73,8 @@ export class WorldPeer {
   }
 
   /** PeerEvents of one type. */
-  emitted<T extends PeerEvent['type']>(type: T): Array<Extract<PeerEvent, { type: T }>> {
-    return this.events.filter((e): e is Extract<PeerEvent, { type: T }> => e.type === type);
+  emitted<T extends PeerEvent['type']>(type: T): Array<PeerEvent & { type: T }> {
+    return this.events.filter((e): e is PeerEvent & { type: T } => e.type === type);
   }
 }
 
