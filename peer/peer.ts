@@ -294,8 +294,8 @@ export class Peer implements AsyncDisposable {
       case 'store': {
         const { token } = action;
         writeToStore(this.parts.stores, action.write).then(
-          (fresh) => this.parts.loop.feed({ type: 'stored', token, fresh }),
-          (err: unknown) => this.parts.loop.feed({ type: 'store_failed', token, message: (err as Error).message }),
+          (fresh) => this.parts.loop.feedSoon({ type: 'stored', token, fresh }),
+          (err: unknown) => this.parts.loop.feedSoon({ type: 'store_failed', token, message: (err as Error).message }),
         );
         return;
       }

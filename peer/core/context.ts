@@ -43,9 +43,7 @@ export class CoreContext {
 
   /** The actions collected since `begin`. */
   finish(): Action[] {
-    const out = this.out;
-    this.out = [];
-    return out;
+    return this.out;
   }
 
   push(action: Action): void {

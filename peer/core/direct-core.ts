@@ -25,6 +25,7 @@ export interface DirectHooks {
 
 export class DirectCore {
   private readonly outbox = new OutboxCore();
+  private readonly isUp = (peerId: string) => this.hooks.isUp(peerId);
 
   constructor(
     private readonly ctx: CoreContext,
@@ -93,7 +94,7 @@ export class DirectCore {
 
   /** The timer's pass: resend what is overdue, redial who has messages waiting. */
   wake(): void {
-    this.apply(this.outbox.due(this.ctx.now.monoMs, (id) => this.hooks.isUp(id)));
+    this.apply(this.outbox.due(this.ctx.now.monoMs, this.isUp));
   }
 
   /** When resends are next due. */
@@ -102,20 +103,29 @@ export class DirectCore {
   }
 
   private pump(peerId: string): void {
-    this.apply(this.outbox.due(this.ctx.now.monoMs, (id) => this.hooks.isUp(id), peerId));
+    this.apply(this.outbox.due(this.ctx.now.monoMs, this.isUp, peerId));
   }
 
   private apply(decision: { send: OutboxItem[]; needSession: string[] }): void {
+    if (decision.send.length > 0) this.transmitAll(decision.send);
+    for (const peerId of decision.needSession) this.hooks.needSession(peerId);
+  }
+
+  private transmitAll(send: OutboxItem[]): void {
+    // Usually one recipient (a send or an ack fills one peer's window): no map for that.
+    const toId = send[0]!.toId;
+    if (send.every((item) => item.toId === toId)) return this.transmitTo(toId, send.map(directItem));
     const byPeer = new Map<string, Item[]>();
-    for (const item of decision.send) {
+    for (const item of send) {
       let items = byPeer.get(item.toId);
       if (!items) byPeer.set(item.toId, (items = []));
-      items.push({ kind: { $case: 'direct', value: { id: item.messageId, text: item.text, sentAtMs: item.sentAtMs } } });
+      items.push(directItem(item));
     }
-    for (const [peerId, items] of byPeer) {
-      if (this.hooks.transmit(peerId, items)) this.ctx.counters.add('direct.transmitted', items.length);
-    }
-    for (const peerId of decision.needSession) this.hooks.needSession(peerId);
+    for (const [peerId, items] of byPeer) this.transmitTo(peerId, items);
+  }
+
+  private transmitTo(peerId: string, items: Item[]): void {
+    if (this.hooks.transmit(peerId, items)) this.ctx.counters.add('direct.transmitted', items.length);
   }
 
   private receiveDirect(peerId: string, peerName: string, message: DirectMessage): void {
@@ -169,6 +179,10 @@ export class DirectCore {
     this.ctx.counters.add('direct.store_errors');
     this.ctx.error('store', `could not store a direct message: ${message}`);
   }
+}
+
+function directItem(item: OutboxItem): Item {
+  return { kind: { $case: 'direct', value: { id: item.messageId, text: item.text, sentAtMs: item.sentAtMs } } };
 }
 
 /** A random (version 4) UUID from 16 random bytes. */

@@ -78,7 +78,7 @@ export class DiscoveryCore {
   nextDeadline(): number | undefined {
     const expiry = this.table.nextExpiryAt();
     if (expiry === undefined) return this.announceAt;
-    return this.announceAt === undefined ? expiry : Math.min(expiry, this.announceAt);
+    return this.announceAt === undefined || expiry < this.announceAt ? expiry : this.announceAt;
   }
 
   /** A verified announcement heard by multicast from `from`. */

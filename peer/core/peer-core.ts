@@ -126,9 +126,24 @@ export class PeerCore {
   handle(event: CoreEvent, now: Now): Action[] {
     this.ctx.begin(now);
     this.route(event);
+    return this.end(event.type === 'tick');
+  }
+
+  /** Several events that happened at `now`, in order (a shell's batch of store completions): one list of actions. */
+  handleAll(events: readonly CoreEvent[], now: Now): Action[] {
+    this.ctx.begin(now);
+    let ticked = false;
+    for (const event of events) {
+      this.route(event);
+      ticked ||= event.type === 'tick';
+    }
+    return this.end(ticked);
+  }
+
+  private end(ticked: boolean): Action[] {
     const at = this.nextDeadline();
     // After a tick the shell's timer is spent: always say when to wake next.
-    if (event.type === 'tick' || at !== this.wakeGiven) {
+    if (ticked || at !== this.wakeGiven) {
       this.wakeGiven = at;
       this.ctx.push({ type: 'wake', atMonoMs: at });
     }
@@ -204,11 +219,11 @@ export class PeerCore {
 
   /** When the core next wants a `tick` (monotonic ms), if ever. */
   nextDeadline(): number | undefined {
-    let at: number | undefined;
-    for (const deadline of [this.sessions.nextDeadline(), this.discovery.nextDeadline(), this.gossip.nextDeadline(), this.direct.nextDeadline(), this.retryAt]) {
-      if (deadline !== undefined && (at === undefined || deadline < at)) at = deadline;
-    }
-    return at;
+    // Asked after every event: kept to plain comparisons (no arrays) on the hot path.
+    let at = earlier(this.sessions.nextDeadline(), this.discovery.nextDeadline());
+    at = earlier(at, this.gossip.nextDeadline());
+    at = earlier(at, this.direct.nextDeadline());
+    return earlier(at, this.retryAt);
   }
 
   // ---- Routing ----
@@ -346,4 +361,10 @@ export class PeerCore {
     if (direct.length > 0) this.direct.receive(session.peerId, session.peerName, direct);
     if (gossip.length > 0) this.gossip.receive(session.peerId, gossip);
   }
+}
+
+/** The earlier of two optional times. */
+function earlier(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined || a <= b ? a : b;
 }

@@ -285,6 +285,7 @@ export class SessionCore {
   /** The earliest deadline of sessions. */
   nextDeadline(): number | undefined {
     let at = this.keepaliveAt;
+    if (this.retiring.size === 0) return at;
     for (const retireAt of this.retiring.values()) if (at === undefined || retireAt < at) at = retireAt;
     return at;
   }

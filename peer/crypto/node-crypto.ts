@@ -5,6 +5,26 @@ import { verifySignature } from '../identity/identity.js';
 
 const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 
+// Small requests (a message id, a nonce) are cut from a pool filled 4 KiB at a time, as
+// node's randomUUID does: one call into OpenSSL per message was a tenth of a busy sender's CPU.
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+function pooledRandomBytes(length: number): Buffer {
+  if (length > POOL_BYTES / 4) return randomBytes(length);
+  if (poolOffset + length > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    poolOffset = 0;
+  }
+  const out = Buffer.allocUnsafe(length);
+  pool.copy(out, 0, poolOffset, poolOffset + length);
+  // Used bytes are wiped so no later reader of the pool can see what was handed out.
+  pool.fill(0, poolOffset, poolOffset + length);
+  poolOffset += length;
+  return out;
+}
+
 export const nodeCrypto: Crypto = {
   verify: verifySignature,
   x25519KeyPair(): X25519KeyPair {
@@ -17,5 +37,5 @@ export const nodeCrypto: Crypto = {
     return diffieHellman({ privateKey: privateKey as KeyObject, publicKey });
   },
   hkdf: (secret, salt, info, length) => Buffer.from(hkdfSync('sha256', secret, salt, info, length)),
-  randomBytes: (length) => randomBytes(length),
+  randomBytes: pooledRandomBytes,
 };

@@ -7,7 +7,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Action } from '../core/actions.js';
-import type { CoreEvent, Token } from '../core/events.js';
+import type { CoreEvent, Now, Token } from '../core/events.js';
 import type { PeerCore } from '../core/peer-core.js';
 import { SendError } from '../core/send-error.js';
 
@@ -16,6 +16,8 @@ type Executed = Exclude<Action, { type: 'wake' | 'result' }>;
 export class CoreLoop {
   private readonly queue: CoreEvent[] = [];
   private draining = false;
+  private deferred: CoreEvent[] = [];
+  private flushScheduled = false;
   private readonly waiting = new Map<Token, { resolve(value: unknown): void; reject(error: Error): void }>();
   private nextToken = 1;
   private timer: NodeJS.Timeout | undefined;
@@ -30,17 +32,47 @@ export class CoreLoop {
 
   /** Hands an event to the core (now, or after the one being handled). */
   feed(event: CoreEvent): void {
-    this.queue.push(event);
-    if (this.draining) return;
+    if (this.draining) {
+      this.queue.push(event);
+      return;
+    }
+    this.run(this.core.handle(event, this.now()));
+  }
+
+  /**
+   * Hands an event to the core together with the others that arrive in this turn of the
+   * event loop: store completions, which a group commit settles by the hundred.
+   */
+  feedSoon(event: CoreEvent): void {
+    this.deferred.push(event);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const events = this.deferred;
+      this.deferred = [];
+      if (this.draining) this.queue.push(...events);
+      else this.run(this.core.handleAll(events, this.now()));
+    });
+  }
+
+  /** Carries out `actions`, then whatever events arrived meanwhile, one at a time. */
+  private run(actions: Action[]): void {
     this.draining = true;
     try {
-      for (let next = this.queue.shift(); next; next = this.queue.shift()) {
-        const now = { monoMs: this.clock.monotonic(), wallMs: this.clock.now() };
-        for (const action of this.core.handle(next, now)) this.carryOut(action);
+      for (;;) {
+        for (let i = 0; i < actions.length; i++) this.carryOut(actions[i]!);
+        const next = this.queue.shift();
+        if (!next) return;
+        actions = this.core.handle(next, this.now());
       }
     } finally {
       this.draining = false;
     }
+  }
+
+  private now(): Now {
+    return { monoMs: this.clock.monotonic(), wallMs: this.clock.now() };
   }
 
   /** A user command: the core answers it with a `result` for its token. */
@@ -72,7 +104,9 @@ export class CoreLoop {
   }
 
   private arm(at: number | undefined): void {
-    if (this.stopped || (at === this.timerAt && this.timer)) return;
+    // An armed timer that fires no later than asked stays: the core, ticked early, just says
+    // when next. Re-arming on every later deadline (each ack moves the outbox's) would churn timers.
+    if (this.stopped || (this.timer && this.timerAt !== undefined && (at === undefined || this.timerAt <= at))) return;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = at;
