@@ -18,6 +18,8 @@ export class CoreLoop {
   private draining = false;
   private deferred: CoreEvent[] = [];
   private flushScheduled = false;
+  /** Events that came before `start` (the multicast socket hears peers as soon as it opens). */
+  private early: CoreEvent[] | undefined = [];
   private readonly waiting = new Map<Token, { resolve(value: unknown): void; reject(error: Error): void }>();
   private nextToken = 1;
   private timer: NodeJS.Timeout | undefined;
@@ -32,11 +34,20 @@ export class CoreLoop {
 
   /** Hands an event to the core (now, or after the one being handled). */
   feed(event: CoreEvent): void {
+    if (this.early && event.type !== 'start') {
+      this.early.push(event);
+      return;
+    }
     if (this.draining) {
       this.queue.push(event);
       return;
     }
     this.run(this.core.handle(event, this.now()));
+    if (event.type === 'start') {
+      const early = this.early ?? [];
+      this.early = undefined;
+      for (const held of early) this.feed(held);
+    }
   }
 
   /**
@@ -51,7 +62,8 @@ export class CoreLoop {
       this.flushScheduled = false;
       const events = this.deferred;
       this.deferred = [];
-      if (this.draining) this.queue.push(...events);
+      if (this.early) this.early.push(...events);
+      else if (this.draining) this.queue.push(...events);
       else this.run(this.core.handleAll(events, this.now()));
     });
   }
