@@ -26,6 +26,9 @@ export interface DirectHooks {
 export class DirectCore {
   private readonly outbox = new OutboxCore();
   private readonly isUp = (peerId: string) => this.hooks.isUp(peerId);
+  /** When resends are next due, worked out again only after the outbox changed (asked after every event). */
+  private wakeAt: number | undefined;
+  private wakeKnown = true;
 
   constructor(
     private readonly ctx: CoreContext,
@@ -83,6 +86,7 @@ export class DirectCore {
 
   /** A session to `peerId` broke: resend what was in flight on the next one. */
   sessionDown(peerId: string): void {
+    this.wakeKnown = false;
     this.outbox.sessionDown(peerId);
     if (this.outbox.recipients().includes(peerId)) this.hooks.needSession(peerId);
   }
@@ -99,7 +103,11 @@ export class DirectCore {
 
   /** When resends are next due. */
   nextDeadline(): number | undefined {
-    return this.outbox.nextWakeAt();
+    if (!this.wakeKnown) {
+      this.wakeAt = this.outbox.nextWakeAt();
+      this.wakeKnown = true;
+    }
+    return this.wakeAt;
   }
 
   private pump(peerId: string): void {
@@ -107,7 +115,10 @@ export class DirectCore {
   }
 
   private apply(decision: { send: OutboxItem[]; needSession: string[] }): void {
-    if (decision.send.length > 0) this.transmitAll(decision.send);
+    if (decision.send.length > 0) {
+      this.wakeKnown = false;
+      this.transmitAll(decision.send);
+    }
     for (const peerId of decision.needSession) this.hooks.needSession(peerId);
   }
 
@@ -157,6 +168,7 @@ export class DirectCore {
 
   private receiveAck(peerId: string, messageId: string): void {
     const item = this.outbox.ack(messageId);
+    this.wakeKnown = false;
     // An ack must come from the recipient itself, over its own session.
     if (!item || item.toId !== peerId) {
       if (item) this.outbox.add(item);

@@ -36,6 +36,9 @@ export class DiscoveryCore {
   private seq = 0;
   private grpcPort = 0;
   private announceAt: number | undefined;
+  /** The table's next expiry, worked out again only after the table changed (asked after every event). */
+  private expiryAt: number | undefined;
+  private expiryKnown = true;
 
   constructor(
     private readonly ctx: CoreContext,
@@ -76,7 +79,11 @@ export class DiscoveryCore {
   }
 
   nextDeadline(): number | undefined {
-    const expiry = this.table.nextExpiryAt();
+    if (!this.expiryKnown) {
+      this.expiryAt = this.table.nextExpiryAt();
+      this.expiryKnown = true;
+    }
+    const expiry = this.expiryAt;
     if (expiry === undefined) return this.announceAt;
     return this.announceAt === undefined || expiry < this.announceAt ? expiry : this.announceAt;
   }
@@ -168,12 +175,14 @@ export class DiscoveryCore {
       this.ctx.counters.add(`discovery.${source}.dropped.stale`);
       return reception;
     }
+    this.expiryKnown = false;
     this.report(this.table.observe(observation, source, monoMs));
     for (const hint of hintsFromAnnouncement(announcement)) this.report(this.table.observe(hint, 'hint', monoMs));
     return reception;
   }
 
   private expire(): void {
+    this.expiryKnown = false;
     this.report(this.table.expire(this.ctx.now.monoMs));
   }
 

@@ -122,7 +122,7 @@ export class PeerCore {
     this.ctx.relabel = (event) => this.names.relabel(event);
   }
 
-  /** The one entry point: what to do about `event`, which happened at `now`. */
+  /** The one entry point: what to do about `event`, which happened at `now` (read during this call only). */
   handle(event: CoreEvent, now: Now): Action[] {
     this.ctx.begin(now);
     this.route(event);
@@ -230,6 +230,16 @@ export class PeerCore {
 
   private route(event: CoreEvent): void {
     switch (event.type) {
+      // The hot ones first: a string switch is tried in order.
+      case 'items_received':
+        return this.sessions.onItems(event.session, event.items);
+      case 'stored':
+        this.ctx.stored(event.token, event.fresh);
+        return;
+      case 'ping':
+        return this.sessions.ping(event.token, event.peerId);
+      case 'send':
+        return this.direct.send(event.token, event.to, event.text);
       case 'start':
         this.sessions.start(event.grpcPort);
         this.gossip.start();
@@ -254,8 +264,6 @@ export class PeerCore {
         return this.sessions.onDialFailed(event.dial);
       case 'stream_opened':
         return this.sessions.onStream(event.session, event.sessionKey);
-      case 'items_received':
-        return this.sessions.onItems(event.session, event.items);
       case 'session_closed':
         return this.sessions.onClosed(event.session, event.reason);
       case 'announcement_heard':
@@ -268,14 +276,9 @@ export class PeerCore {
         return this.discovery.onSeedReply(event.seed, event.reply);
       case 'seed_failed':
         return this.discovery.onSeedFailed();
-      case 'stored':
-        this.ctx.stored(event.token, event.fresh);
-        return;
       case 'store_failed':
         this.ctx.storeFailed(event.token, event.message);
         return;
-      case 'send':
-        return this.direct.send(event.token, event.to, event.text);
       case 'say':
         return this.gossip.say(event.token, event.room, event.text);
       case 'join_room':
@@ -284,8 +287,6 @@ export class PeerCore {
         return this.gossip.leave(event.token, event.room);
       case 'trust_name':
         return this.names.trust(event.token, event.name, event.idQuery);
-      case 'ping':
-        return this.sessions.ping(event.token, event.peerId);
     }
   }
 

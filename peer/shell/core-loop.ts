@@ -83,8 +83,13 @@ export class CoreLoop {
     }
   }
 
+  /** One object, refilled per event: the core reads `now` only while it handles one (see PeerCore.handle). */
+  private readonly clockReading = { monoMs: 0, wallMs: 0 };
+
   private now(): Now {
-    return { monoMs: this.clock.monotonic(), wallMs: this.clock.now() };
+    this.clockReading.monoMs = this.clock.monotonic();
+    this.clockReading.wallMs = this.clock.now();
+    return this.clockReading;
   }
 
   /** A user command: the core answers it with a `result` for its token. */

@@ -16,18 +16,20 @@ export interface Stores {
   trust: TrustStore;
 }
 
-/** Starts the write at once (a group message is claimed before this returns, so a second copy is a duplicate). */
-export async function writeToStore(stores: Stores, write: StoreWrite): Promise<boolean> {
+/**
+ * Starts the write at once (a group message is claimed before this returns, so a second
+ * copy is a duplicate). An incoming message is passed on as it is: the history store
+ * copies the fields it keeps, so no copy is made on that hot path.
+ */
+export function writeToStore(stores: Stores, write: StoreWrite): Promise<boolean> {
   switch (write.kind) {
     case 'outgoing': {
-      const { kind: _kind, ...message } = write;
-      await stores.history.recordOutgoing(message);
-      return true;
+      // Spread into the stored entry: so named field by field, or the write's kind would be stored too.
+      const { messageId, peerId, peerName, text, sentAtMs } = write;
+      return stores.history.recordOutgoing({ messageId, peerId, peerName, text, sentAtMs }).then(() => true);
     }
-    case 'incoming': {
-      const { kind: _kind, ...message } = write;
-      return stores.history.recordIncoming(message);
-    }
+    case 'incoming':
+      return stores.history.recordIncoming(write);
     case 'delivered':
       return stores.history.markDelivered(write.peerId, write.messageId, write.atMs);
     case 'group':
@@ -37,7 +39,6 @@ export async function writeToStore(stores: Stores, write: StoreWrite): Promise<b
     case 'leave_room':
       return stores.rooms.leave(write.room);
     case 'trust':
-      await stores.trust.persist();
-      return true;
+      return stores.trust.persist().then(() => true);
   }
 }
