@@ -27,4 +27,6 @@ export interface RunContext {
   progress: Progress;
   /** Start peers with --connect-on-discovery (the scenario waits for sessions). */
   connectOnDiscovery: boolean;
+  /** Start peers on a path the runtime controls (the scenario partitions, shapes or resets links). */
+  linkFaults: boolean;
 }

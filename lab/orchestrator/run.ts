@@ -22,6 +22,7 @@ import { silentProgress, type Progress } from './progress.js';
 import { Recorder } from './recorder.js';
 import { Sampler } from './sampler.js';
 import { runStep } from './steps/index.js';
+import { usesLinkFaults } from './steps/network.js';
 import { assertRuntimeSupports } from './supported.js';
 import { NetworkView } from './view.js';
 import { waitForChange } from './waiting.js';
@@ -132,6 +133,7 @@ function createContext(scenario: Scenario, options: RunOptions): RunContext {
     signal: options.signal ?? new AbortController().signal,
     progress: options.progress ?? silentProgress,
     connectOnDiscovery: waitsForSessionsWithoutTraffic(scenario),
+    linkFaults: usesLinkFaults(scenario),
   };
 }
 

@@ -151,7 +151,20 @@ describe('parseScenario', () => {
     ]);
     expect(s!.steps[1]).toMatchObject({ timeoutMs: 90_000 });
     expect(s!.steps[2]).toMatchObject({ pairs: [[0, 1], [2, 3]], background: true, label: 'pairs' });
-    expect(s!.steps[13]).toMatchObject({ peers: [0, 1, 2, 3, 4, 5], delayMs: 20, jitterMs: 5, loss: 0.02 });
+    expect(s!.steps[13]).toMatchObject({ peers: [0, 1, 2, 3, 4, 5], delayMs: 20, jitterMs: 5, loss: 0.02, bandwidthBps: 0, reset: false, setsShape: true });
+  });
+
+  it('reads a link bandwidth and reset; a reset alone keeps the shape', () => {
+    const [s] = parseScenario(withStep(`  - link: { peers: [0], bandwidth: 512kbit, reset: true }
+  - link: { peers: [1], reset: true }
+  - link: { peers: [2], bandwidth: 2.5mbit/s }`), FILE, {});
+    expect(s!.steps[1]).toMatchObject({ peers: [0], bandwidthBps: 512_000, reset: true, setsShape: true });
+    expect(s!.steps[2]).toMatchObject({ peers: [1], delayMs: 0, reset: true, setsShape: false });
+    expect(s!.steps[3]).toMatchObject({ bandwidthBps: 2_500_000, reset: false, setsShape: true });
+    expect(error(withStep('  - link: { peers: [0], bandwidth: 10mbps }')).message).toContain(
+      'steps[1].link.bandwidth: must be a bandwidth in bits per second (512kbit, 10mbit, 1gbit, or a number of bit/s), got "10mbps"',
+    );
+    expect(error(withStep('  - link: { peers: [0], reset: yes please }')).message).toContain('steps[1].link.reset: must be true or false');
   });
 
   it('rejects overlapping partition groups and a pair that sends to itself', () => {

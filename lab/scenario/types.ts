@@ -68,6 +68,12 @@ export interface LinkStep extends StepBase {
   jitterMs: number;
   /** Packet loss as a fraction, 0..1. */
   loss: number;
+  /** Egress rate limit, bits per second; 0 for none. */
+  bandwidthBps: number;
+  /** Close every open connection of these peers' links when the step runs, so they must be reopened. */
+  reset: boolean;
+  /** False for a step that gives only `reset`: the links keep the shape they had. */
+  setsShape: boolean;
 }
 
 export type Step =

@@ -77,7 +77,11 @@ function beginDetail(step: Step): unknown {
     case 'partition':
       return { groups: step.groups.map((g) => g.map((p) => `p${p}`)) };
     case 'link':
-      return { peers: step.peers.map((p) => `p${p}`), delayMs: step.delayMs, jitterMs: step.jitterMs, loss: step.loss };
+      return {
+        peers: step.peers.map((p) => `p${p}`),
+        ...(step.setsShape ? { delayMs: step.delayMs, jitterMs: step.jitterMs, loss: step.loss, bandwidthBps: step.bandwidthBps } : {}),
+        reset: step.reset,
+      };
     default:
       return undefined;
   }

@@ -43,6 +43,8 @@ export interface PeerProcessSpec {
    * this off: it reads events from the control API, and a long run would pile them up here.
    */
   keepEvents?: boolean;
+  /** Extra environment for the child (say, the proxy its grpc-js dials through). */
+  env?: Record<string, string>;
   /** Called with the child process as soon as it is spawned, before it is ready (so a launcher can kill it on exit). */
   onSpawn?: (child: ChildProcessWithoutNullStreams) => void;
 }
@@ -230,7 +232,7 @@ export async function startPeerProcess(spec: PeerProcessSpec): Promise<StartedPe
   ];
   const child = spawn(process.execPath, args, {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, PEERLAB_CONTROL_TOKEN: controlToken, NO_COLOR: '1' },
+    env: { ...process.env, ...spec.env, PEERLAB_CONTROL_TOKEN: controlToken, NO_COLOR: '1' },
   });
   spec.onSpawn?.(child);
   const peer = new StartedPeerProcess(spec, child, controlToken);
