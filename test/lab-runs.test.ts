@@ -213,7 +213,7 @@ describe('lab run scenarios/smoke.yaml', () => {
     expect(result.stdout).toContain(run.dir);
     // Not a terminal: one plain line per step, no carriage returns.
     expect(result.stdout).not.toContain('\r');
-    expect(result.stdout).toMatch(/\[4\/5\] load 20\/s random.*done/);
+    expect(result.stdout).toMatch(/\[5\/6\] load 20\/s random.*done/);
   });
 
   it('writes a report.json that validates against the schema', async () => {
@@ -268,8 +268,11 @@ describe('lab run scenarios/smoke.yaml', () => {
     }
     expect(sends.filter((s) => acks.has(s.id)).length).toBe(run.report.metrics.delivery.acked);
     expect(run.history.filter((e) => e.type === 'step' && e.phase === 'begin').map((e) => (e as { name: string }).name)).toEqual([
-      'start', 'wait_for', 'wait_for', 'load', 'wait_for',
+      'start', 'link', 'wait_for', 'wait_for', 'load', 'wait_for',
     ]);
+    // The default `delay: 0ms` changes nothing: no fault, nothing put in the peers' path.
+    expect(run.history.find((e) => e.type === 'step' && e.name === 'link' && e.phase === 'end')).toMatchObject({ detail: { delayMs: 0, unchanged: true } });
+    expect(run.history.filter((e) => e.type === 'fault')).toEqual([]);
     const loadBegin = run.history.find((e) => e.type === 'step' && e.name === 'load' && e.phase === 'begin');
     expect(loadBegin).toMatchObject({ label: '20/s random', detail: { rate: 20 } });
   });

@@ -25,12 +25,12 @@ describe('lab run: usage errors exit 64 before anything starts', () => {
     expect(result.stderr).toMatch(/scenarios\/does-not-exist\.yaml: cannot read the scenario file \(ENOENT\)/);
   });
 
-  it('refuses a step the process runtime cannot do, naming it', async () => {
-    await using dir = await tempDir('peerlab-partition-');
-    const file = await writeScenario(dir.path, 'cut', 'name: cut\nsteps:\n  - start: { count: 2 }\n  - partition: { groups: [[0], [1]] }\n');
+  it('refuses a link bandwidth in bytes, naming the field and the units it takes', async () => {
+    await using dir = await tempDir('peerlab-link-');
+    const file = await writeScenario(dir.path, 'slow', 'name: slow\nsteps:\n  - start: { count: 2 }\n  - link: { peers: all, bandwidth: 1mbps }\n');
     const result = await runCli(['lab', 'run', file, '--out', dir.path]);
     expect(result.code).toBe(64);
-    expect(result.stderr).toContain(`${file}: steps[1].partition: not possible with --runtime process`);
+    expect(result.stderr).toContain(`${file}: steps[1].link.bandwidth: must be a bandwidth in bits per second (512kbit, 10mbit, 1gbit`);
   });
 
   it('refuses unknown runtimes, settings and flags', async () => {
