@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LOOPBACK, openLoopbackSender, randomMulticastEndpoint } from '../../../../test/support/multicast-loopback.js';
 import { waitFor } from '../../../../test/support/wait-for.js';
 import { LabNetwork } from './lab-network.js';
+import { NetworkThread } from './network-thread.js';
 
 const closers: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
@@ -170,6 +171,20 @@ describe('the lab network: TCP proxy', () => {
     // Out and back: at least (delay − jitter) each way.
     expect(firstEcho - started).toBeGreaterThanOrEqual(4);
   });
+});
+
+describe('the lab network in its worker thread', () => {
+  it('closes while a link is closing under it (a reset after a FIN once left the thread spinning, never exiting)', async () => {
+    const port = await echoServer();
+    for (let i = 0; i < 10; i++) {
+      const thread = await NetworkThread.start({ multicastGroup: randomMulticastEndpoint().group });
+      await thread.send({ op: 'peer', name: 'p1', grpcPort: port });
+      const socket = await dial(thread.proxyPort, 'p0', `127.0.0.1:${port}`).socket;
+      expect(await roundTrip(socket, 'hi')).toBe('hi');
+      socket.destroy();
+      await thread.close();
+    }
+  }, 30_000);
 });
 
 describe('the lab network: multicast relay', () => {

@@ -71,8 +71,17 @@ class Link {
   }
 }
 
+/**
+ * Sends a RST and destroys the socket. A socket whose writing side was already ended
+ * (a FIN sent, its shutdown maybe still pending) is destroyed plainly: resetting it then
+ * (uv_tcp_close_reset after uv_shutdown) left the worker thread spinning, unable to exit.
+ */
 function resetSocket(socket: Socket): void {
   if (socket.destroyed) return;
+  if (socket.writableEnded || socket.connecting) {
+    socket.destroy();
+    return;
+  }
   try {
     socket.resetAndDestroy();
   } catch {
