@@ -45,7 +45,8 @@ export class NetworkThread {
 
   /** Starts the thread and resolves once the proxy listens. */
   static async start(options: LabNetworkOptions): Promise<NetworkThread> {
-    const worker = new Worker(WORKER, { workerData: options });
+    // None of the lab's own node flags (say --input-type, which a worker file refuses).
+    const worker = new Worker(WORKER, { workerData: options, execArgv: [] });
     const proxyPort = await new Promise<number>((resolve, reject) => {
       const fail = (err: Error) => reject(new LabError(`cannot start the lab's network (${WORKER}): ${err.message}`, { cause: err }));
       worker.once('error', fail);
