@@ -43,6 +43,19 @@ async function roundTrip(from: StartedPeer, to: StartedPeer, seen: PeerEvent[], 
   return performance.now() - started;
 }
 
+/** Two peers on the lab's network with a session open (one message there and acked), and p0's events. */
+async function pairWithSession(runtime: ProcessRuntime): Promise<{ a: StartedPeer; b: StartedPeer; acks: Awaited<ReturnType<typeof eventsOf>> }> {
+  const [a, b] = await twoPeers(runtime);
+  const acks = await eventsOf(a);
+  await roundTrip(a, b, acks.events, 'warm-up');
+  return { a, b, acks };
+}
+
+/** Resolves once p0 has the ack of every message in `ids`. */
+function allAcked(acks: PeerEvent[], ids: string[]): Promise<void> {
+  return waitFor(() => ids.every((id) => acks.some((e) => e.type === 'delivered' && e.messageId === id)), 30_000, `${ids.length} acks`);
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 describe('link faults on the process runtime', () => {
@@ -80,9 +93,7 @@ describe('link faults on the process runtime', () => {
 
   it('link delay: a round trip through +N ms each way takes at least 2N, and at least N more than without', async () => {
     await using runtime = await ProcessRuntime.create();
-    const [a, b] = await twoPeers(runtime);
-    const acks = await eventsOf(a);
-    await roundTrip(a, b, acks.events, 'warm-up'); // the session is open from here on
+    const { a, b, acks } = await pairWithSession(runtime);
     const N = 30;
     const plain: number[] = [];
     const shaped: number[] = [];
@@ -102,16 +113,14 @@ describe('link faults on the process runtime', () => {
 
   it('bandwidth: what a peer sends queues behind its rate', async () => {
     await using runtime = await ProcessRuntime.create();
-    const [a, b] = await twoPeers(runtime);
-    const acks = await eventsOf(a);
-    await roundTrip(a, b, acks.events, 'warm-up');
+    const { a, b, acks } = await pairWithSession(runtime);
     const bps = 256_000;
     const result = await runtime.networkFaults.link(['p0'], { delayMs: 0, jitterMs: 0, loss: 0, bandwidthBps: bps });
     expect(result.mechanism).toBe('lab TCP proxy: 256kbit/s; multicast relay: 256kbit/s');
     const text = 'x'.repeat(4096);
     const started = performance.now();
     const ids = await Promise.all(Array.from({ length: 16 }, () => a.control.send(b.id, text).then((r) => r.messageId)));
-    await waitFor(() => ids.every((id) => acks.events.some((e) => e.type === 'delivered' && e.messageId === id)), 30_000, 'all 16 acks');
+    await allAcked(acks.events, ids);
     acks.close();
     // 64 KiB of text alone (the wire adds framing and sealing) past a burst of 1500 bytes.
     const floorMs = ((16 * 4096 - 1500) * 8 * 1000) / bps;
@@ -120,9 +129,7 @@ describe('link faults on the process runtime', () => {
 
   it('reset: the session is reopened and every message arrives exactly once', async () => {
     await using runtime = await ProcessRuntime.create();
-    const [a, b] = await twoPeers(runtime);
-    const acks = await eventsOf(a);
-    await roundTrip(a, b, acks.events, 'before the reset');
+    const { a, b, acks } = await pairWithSession(runtime);
     const shown = await eventsOf(b);
     // A burst in flight when the connections break: resent on the next session, shown once.
     const first = await Promise.all(Array.from({ length: 10 }, (_, i) => a.control.send(b.id, `burst ${i}`)));
@@ -132,7 +139,7 @@ describe('link faults on the process runtime', () => {
     const second = await Promise.all(Array.from({ length: 10 }, (_, i) => a.control.send(b.id, `after ${i}`)));
     const ids = [...first, ...second].map((s) => s.messageId);
 
-    await waitFor(() => ids.every((id) => acks.events.some((e) => e.type === 'delivered' && e.messageId === id)), 30_000, 'every message acked');
+    await allAcked(acks.events, ids);
     expect(acks.events.some((e) => e.type === 'session_down')).toBe(true);
     const downAt = acks.events.findIndex((e) => e.type === 'session_down');
     expect(acks.events.slice(downAt).some((e) => e.type === 'session_up')).toBe(true);

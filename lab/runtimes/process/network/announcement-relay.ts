@@ -10,20 +10,11 @@
  */
 import dgram, { type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
+import { bind } from '../../../../peer/discovery/multicast.js';
 import type { LinkPolicy } from './link-proxy.js';
 
 /** Loopback only, TTL 0: nothing the relay sends can leave this machine. */
 const LOOPBACK = '127.0.0.1';
-
-function bind(socket: Socket, port: number, address: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind({ port, address }, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-}
 
 export class AnnouncementRelay {
   /** Per peer, the port it announces on and the socket the relay hears it with. */

@@ -39,6 +39,15 @@ async function labNetwork(group = randomMulticastEndpoint().group): Promise<LabN
   return network;
 }
 
+/** A network with two echo servers claimed by p1 and p2. */
+async function networkWithTwoPeers(): Promise<{ network: LabNetwork; p1: number; p2: number }> {
+  const network = await labNetwork();
+  const [p1, p2] = [await echoServer(), await echoServer()];
+  await network.handle({ op: 'peer', name: 'p1', grpcPort: p1 });
+  await network.handle({ op: 'peer', name: 'p2', grpcPort: p2 });
+  return { network, p1, p2 };
+}
+
 interface Tunnel {
   /** The CONNECT answer's status, once it came. */
   status: Promise<number>;
@@ -107,10 +116,7 @@ describe('the lab network: TCP proxy', () => {
   });
 
   it('partition: resets links across the cut, holds new ones unanswered until heal, leaves the rest', async () => {
-    const network = await labNetwork();
-    const [p1, p2] = [await echoServer(), await echoServer()];
-    await network.handle({ op: 'peer', name: 'p1', grpcPort: p1 });
-    await network.handle({ op: 'peer', name: 'p2', grpcPort: p2 });
+    const { network, p1, p2 } = await networkWithTwoPeers();
     const across = await dial(network.proxy.port, 'p0', `127.0.0.1:${p2}`).socket;
     const inside = await dial(network.proxy.port, 'p0', `127.0.0.1:${p1}`).socket;
     let acrossError: string | undefined;
@@ -133,10 +139,7 @@ describe('the lab network: TCP proxy', () => {
   });
 
   it('reset: breaks every link of the named peers, both ends', async () => {
-    const network = await labNetwork();
-    const [p1, p2] = [await echoServer(), await echoServer()];
-    await network.handle({ op: 'peer', name: 'p1', grpcPort: p1 });
-    await network.handle({ op: 'peer', name: 'p2', grpcPort: p2 });
+    const { network, p1, p2 } = await networkWithTwoPeers();
     const toP1 = await dial(network.proxy.port, 'p0', `127.0.0.1:${p1}`).socket;
     const toP2 = await dial(network.proxy.port, 'p0', `127.0.0.1:${p2}`).socket;
     expect(await network.handle({ op: 'reset', peers: ['p1'] })).toEqual({ reset: 1 });
