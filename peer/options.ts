@@ -89,13 +89,16 @@ export function rangeText(row: Pick<Setting, 'min' | 'max'>): string {
   return row.max === undefined ? `≥ ${row.min ?? 0}` : `from ${row.min ?? 0} to ${row.max}`;
 }
 
+/** True when `n` is a whole number in the setting's range. */
+export function inRange(row: Pick<Setting, 'min' | 'max'>, n: number): boolean {
+  return Number.isInteger(n) && n >= (row.min ?? 0) && n <= (row.max ?? Infinity);
+}
+
 /** What is wrong with one setting's value (without the flag), or undefined; `options` are all the settings, for rules that relate them. */
 export function settingProblem(row: Setting, value: unknown, options: PeerOptions): string | undefined {
   if (row.off !== undefined && value === row.off.value) return undefined;
   if (row.kind === 'integer' || row.kind === 'duration') {
-    const n = value as number;
-    const inRange = Number.isInteger(n) && n >= (row.min ?? -Infinity) && n <= (row.max ?? Infinity);
-    if (!inRange) {
+    if (!inRange(row, value as number)) {
       const shown = typeof value === 'number' ? String(value) : quote(value);
       return `must be a whole number${row.kind === 'duration' ? ' of ms' : ''} ${rangeText(row)}, got ${shown}`;
     }

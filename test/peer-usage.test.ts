@@ -19,43 +19,28 @@ async function peer(dataDir: string, args: string[]): Promise<CliResult> {
   }
 }
 
+/** Flags, and what stderr must say: one for each way commander or the validator refuses. */
+const CASES: Array<[string, string[], string]> = [
+  // Every number flag's refusal is tested on the real command in peer/cli/peer-flags.test.ts.
+  ['a word for a number', ['--digest-interval', 'soon'], '--digest-interval must be a whole number ≥ 50, got "soon"'],
+  ['a number out of range', ['--fanout', '65'], '--fanout must be a whole number from 1 to 64, got "65"'],
+  ['an unknown flag', ['--frobnicate'], "unknown option '--frobnicate'"],
+  ['settings wrong together', ['--announce-interval', '1000', '--expire-after', '1500'], 'peerlab: --expire-after: must be at least twice the announce interval (2000 ms), got 1500'],
+  ['an address of the wrong kind', ['--multicast-group', '10.0.0.1'], 'peerlab: --multicast-group: must be an IPv4 multicast address'],
+  ['a malformed list item', ['--seed', 'nowhere'], 'peerlab: --seed: expected host:port, got "nowhere"'],
+];
+
 describe('peerlab peer: a bad flag exits 64', () => {
-  // Every number flag's refusal is tested in peer/cli/peer-flags.test.ts on the real command;
-  // here the exit code, for each way commander or the validator can refuse.
-  it('for a word given to a number flag, naming the flag and the range', async () => {
+  it.each(CASES)('for %s, saying what is wrong', async (_what, args, expected) => {
     await using dir = await tempDir('peerlab-usage-');
-    const result = await peer(dir.path, ['--digest-interval', 'soon']);
+    const result = await peer(dir.path, args);
     expect(result.code, result.stderr).toBe(64);
-    expect(result.stderr).toContain('--digest-interval must be a whole number ≥ 50, got "soon"');
+    expect(result.stderr).toContain(expected);
   });
 
-  it('for a value out of range, an unknown flag and a missing name', async () => {
-    await using dir = await tempDir('peerlab-usage-');
-    const [fanout, unknown, nameless] = await Promise.all([
-      peer(dir.path, ['--fanout', '65']),
-      peer(dir.path, ['--frobnicate']),
-      startCli(['peer', '--no-stdin', '--no-multicast', '--no-control']).result,
-    ]);
-    expect(fanout.code).toBe(64);
-    expect(fanout.stderr).toContain('--fanout must be a whole number from 1 to 64, got "65"');
-    expect(unknown.code).toBe(64);
-    expect(unknown.stderr).toContain("unknown option '--frobnicate'");
-    expect(nameless.code).toBe(64);
-    expect(nameless.stderr).toContain("required option '--name <name>' not specified");
-  });
-
-  it('for settings that are wrong together or in form, checked as the peer starts', async () => {
-    await using dir = await tempDir('peerlab-usage-');
-    const [expiry, group, seed] = await Promise.all([
-      peer(dir.path, ['--announce-interval', '1000', '--expire-after', '1500']),
-      peer(dir.path, ['--multicast-group', '10.0.0.1']),
-      peer(dir.path, ['--seed', 'nowhere']),
-    ]);
-    expect(expiry.code).toBe(64);
-    expect(expiry.stderr).toContain('peerlab: --expire-after: must be at least twice the announce interval (2000 ms), got 1500');
-    expect(group.code).toBe(64);
-    expect(group.stderr).toContain('--multicast-group: must be an IPv4 multicast address');
-    expect(seed.code).toBe(64);
-    expect(seed.stderr).toContain('peerlab: --seed: expected host:port, got "nowhere"');
+  it('for a missing name', async () => {
+    const result = await startCli(['peer', '--no-stdin', '--no-multicast', '--no-control']).result;
+    expect(result.code, result.stderr).toBe(64);
+    expect(result.stderr).toContain("required option '--name <name>' not specified");
   });
 });

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SETTINGS } from '../peer/settings.js';
 import { GENERATED_BLOCKS, REPO_ROOT, withBlock } from '../scripts/settings-docs.js';
 
 describe('tables generated from the settings table', () => {
@@ -16,7 +17,6 @@ describe('tables generated from the settings table', () => {
   it('lists every flag of peerlab peer in the README, and every scenario field in the scenario README', async () => {
     const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
     const scenarioReadme = await readFile(join(REPO_ROOT, 'lab/scenario/README.md'), 'utf8');
-    const { SETTINGS } = await import('../peer/settings.js');
     for (const row of SETTINGS) {
       expect(readme).toMatch(new RegExp(`^\\| \`${row.flag}[ \`]`, 'm'));
       if (row.scenario !== undefined) expect(scenarioReadme).toMatch(new RegExp(`^\\| \`${row.scenario}\` \\| \`${row.flag}\``, 'm'));

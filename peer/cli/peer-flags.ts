@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, Option } from 'commander';
 import { quote } from '../limits.js';
-import { defaultPeerOptions, rangeText, type PeerOptions } from '../options.js';
+import { defaultPeerOptions, inRange, rangeText, type PeerOptions } from '../options.js';
 import { writeSetting } from '../setting-path.js';
 import { SETTINGS, type Setting, type SettingKind, type SettingValues } from '../settings.js';
 
@@ -47,7 +47,7 @@ export function defaultText(row: Setting): string {
 function wholeNumber(row: Setting) {
   return (text: string): number => {
     const n = Number(text);
-    if (!Number.isInteger(n) || n < (row.min ?? -Infinity) || n > (row.max ?? Infinity)) {
+    if (!inRange(row, n)) {
       throw new InvalidArgumentError(`${row.flag} must be a whole number ${rangeText(row)}, got ${quote(text)}`);
     }
     return n;
