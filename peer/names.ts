@@ -10,6 +10,7 @@ import { disambiguated, type ClaimOutcome, type NameClaim } from './core/name-bo
 import type { PeerEvent } from './events.js';
 import { fingerprintOf, isPeerId } from './identity/identity.js';
 import { nameProblem } from './discovery/announcement-fields.js';
+import { quote } from './limits.js';
 import { SendError } from './messaging/direct-messenger.js';
 import type { TrustStore } from './store/trust-store.js';
 
@@ -159,9 +160,4 @@ function contestedMessage(name: string, boundId: string, claims: NameClaim[]): s
     `${claims.length + 1} peers claim the name ${quote(name)}: ${disambiguated(name, boundId)} (the one known here as ${name}) and ${claimants.join(', ')}. ` +
     `Send by id to pick one (/send ${boundId.slice(0, MIN_PREFIX)} TEXT), or compare safety numbers (/whois ${first}) and bind the name deliberately (/trust ${name} ID)`
   );
-}
-
-/** A value for an error message: JSON-quoted, at most 100 characters of it. */
-function quote(value: string): string {
-  return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
 }

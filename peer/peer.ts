@@ -17,6 +17,7 @@ import { DirectMessenger, SendError } from './messaging/direct-messenger.js';
 import { validatePeerOptions, type PeerOptions } from './options.js';
 import { SessionManager, WIRE_GRPC_OPTIONS } from './session/session-manager.js';
 import type { Session } from './session/session.js';
+import { WireListener } from './session/wire-listener.js';
 import { HistoryStore, type HistoryEntry } from './store/history-store.js';
 import { TrustStore } from './store/trust-store.js';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.js';
@@ -88,6 +89,7 @@ export class Peer implements AsyncDisposable {
     readonly counters: Counters,
     private readonly clock: Clock,
     private readonly server: grpc.Server,
+    private readonly listener: WireListener,
     private readonly history: HistoryStore,
     private readonly trust: TrustStore,
     readonly discovery: DiscoveryRunner,
@@ -134,6 +136,14 @@ export class Peer implements AsyncDisposable {
     const [history, trust, groupStore, rooms] = stores;
     const counters = new Counters();
     const server = new grpc.Server(WIRE_GRPC_OPTIONS);
+    const listener = new WireListener(server, {
+      host: options.host,
+      port: options.grpcPort,
+      connectionsPerAddress: options.connectionsPerAddress,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+      clock,
+      counters,
+    });
     const waker = new Waker(clock, () => peer.messenger.wake());
     const discovery = new DiscoveryRunner({
       identity,
@@ -162,6 +172,7 @@ export class Peer implements AsyncDisposable {
       onSessionUp: (session, handshakeMs) => peer.onSessionUp(session, handshakeMs),
       onSessionDown: (session, reason) => peer.onSessionDown(session, reason),
       exchange: (request, fromHost) => discovery.exchange(request, fromHost),
+      connections: listener,
     });
     // Puts an item on the live session to a peer; false when there is none.
     const sendItem = (peerId: string, item: Item) => {
@@ -196,9 +207,9 @@ export class Peer implements AsyncDisposable {
       emit: (event) => peer.emit(event),
     });
     sessions.addToServer(server);
-    peer = new Peer(options, identity, counters, clock, server, history, trust, discovery, sessions, messenger, waker, lock, groups, groupStore, rooms);
+    peer = new Peer(options, identity, counters, clock, server, listener, history, trust, discovery, sessions, messenger, waker, lock, groups, groupStore, rooms);
     try {
-      peer.grpcPortBound = await bindServer(server, options.host, options.grpcPort);
+      peer.grpcPortBound = await listener.listen();
       sessions.start();
       groups.start();
       await discovery.start();
@@ -340,8 +351,10 @@ export class Peer implements AsyncDisposable {
       this.groups.stop();
       await this.discovery.stop();
       this.sessions.stop();
+      this.listener.stopAccepting();
       await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
       this.server.forceShutdown();
+      await this.listener.close();
       await Promise.all([this.history.close(), this.groupStore.close()]);
       await this.lock.release();
     })();
@@ -434,15 +447,4 @@ export class Peer implements AsyncDisposable {
       this.emit({ type: 'name_conflict', atMs: this.clock.now(), name: claimed, knownId, claimingId, claimingFingerprint: fingerprintOf(publicKey) });
     }
   }
-}
-
-/** Binds a gRPC server and returns the port it got. */
-async function bindServer(server: grpc.Server, host: string, port: number): Promise<number> {
-  const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  return new Promise((resolve, reject) => {
-    server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, boundPort) => {
-      if (err) reject(new Error(`cannot listen on ${target}: ${err.message}`));
-      else resolve(boundPort);
-    });
-  });
 }

@@ -16,7 +16,7 @@ import { waitFor } from './support/wait-for.js';
 
 beforeAll(requireDocker, PREPARE_TIMEOUT_MS);
 
-const SETTINGS = { announceIntervalMs: 200, expireAfterMs: 1500, keepaliveIntervalMs: 500 };
+const SETTINGS = { announceIntervalMs: 200, expireAfterMs: 1500, keepaliveMs: 500 };
 
 const POLL_MS = 100;
 /** Polls `check` (a control API call, so not too often) until true; rejects after `ms` naming `what`. */

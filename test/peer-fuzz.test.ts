@@ -19,7 +19,7 @@ describe('a peer under a flood of bad discovery packets', () => {
     await using fleet = await createPeers(1);
     const target = fleet.peers[0]!;
     const forger = generateIdentity();
-    const valid = encodeAnnouncement(forger, { name: 'forger', grpcPort: 9, seq: 1, knownPeers: [] });
+    const valid = encodeAnnouncement(forger, { name: 'forger', grpcPort: 9, seq: 1, sentAtMs: Date.now(), knownPeers: [] });
     const packets = makeFuzzPackets(PACKETS, 20261123, valid, forger);
     // What the codec says of each packet is what the peer must count.
     const expected: Record<string, number> = {};

@@ -113,6 +113,7 @@ describe("nobody can pass for another peer", () => {
       seq: Date.now() * 10,
       knownPeers: [],
       host: '',
+      sentAtMs: Date.now(),
     }).finish();
     const beforeMismatch = await counter(bob(), 'discovery.multicast.dropped.id_mismatch');
     const beforeSignature = await counter(bob(), 'discovery.multicast.dropped.bad_signature');
@@ -154,6 +155,7 @@ describe("nobody can pass for another peer", () => {
       name: 'mallory',
       grpcPort: port,
       seq: 1,
+      sentAtMs: Date.now(),
       knownPeers: [{ id: carol.id, name: 'carol', host: '127.0.0.1', grpcPort: port }],
     });
     try {

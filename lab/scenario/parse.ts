@@ -3,15 +3,14 @@ import { parseDocument } from 'yaml';
 import { ScenarioError, shown } from './errors.js';
 import { Fields, join } from './fields.js';
 import { cartesian, interpolate, parseOverrideValue, protectReferences, readParams, restoreReferences, type Axis } from './params.js';
+import { PEER_FIELDS, readPeerSettings } from './peer-fields.js';
 import { seededRandom } from './random.js';
 import { Roster } from './roster.js';
 import { parseSlo } from './slo.js';
 import { readStep } from './steps.js';
-import type { ParamValue, PeerSettings, Scenario } from './types.js';
+import type { ParamValue, Scenario } from './types.js';
 
 const TOP_LEVEL = ['name', 'description', 'seed', 'params', 'peer', 'steps', 'slos'] as const;
-/** Peer settings in the file (snake_case) and the field each becomes. */
-const PEER_FIELDS = { announce_interval: 'announceIntervalMs', expire_after: 'expireAfterMs', keepalive_interval: 'keepaliveIntervalMs', args: 'args' } as const;
 /** A run's seed when the file gives none. */
 export const DEFAULT_SEED = 1;
 
@@ -74,9 +73,9 @@ function settingsWithOverrides(params: Map<string, ParamValue[]>, overrides: Rec
   for (const [rawKey, text] of Object.entries(overrides)) {
     const key = rawKey.startsWith('params.') ? rawKey.slice('params.'.length) : rawKey;
     const values = parseOverrideValue(text);
-    const isPeer = key.startsWith('peer.') && key.slice(5) in PEER_FIELDS;
+    const isPeer = key.startsWith('peer.') && PEER_FIELDS.includes(key.slice(5));
     if (key !== 'seed' && !isPeer && !params.has(key)) {
-      const settable = [...params.keys(), 'seed', ...Object.keys(PEER_FIELDS).map((k) => `peer.${k}`)];
+      const settable = [...params.keys(), 'seed', ...PEER_FIELDS.map((k) => `peer.${k}`)];
       throw new ScenarioError(f.file, `--set ${rawKey}`, `unknown setting; settable: ${settable.join(', ')}`);
     }
     if (key === 'peer.args') throw new ScenarioError(f.file, `--set ${rawKey}`, 'peer.args cannot be set from the command line; edit the file');
@@ -98,19 +97,8 @@ function buildScenario(tree: Record<string, unknown>, f: Fields): Omit<Scenario,
     description: tree.description === undefined ? '' : typeof tree.description === 'string' ? tree.description.trim() : f.fail('description', `must be text, got ${shown(tree.description)}`),
     file: f.file,
     seed,
-    peer: readPeer(tree.peer, f),
+    peer: readPeerSettings(tree.peer, f),
     steps,
     slos,
   };
-}
-
-function readPeer(raw: unknown, f: Fields): PeerSettings {
-  if (raw === undefined || raw === null) return {};
-  const m = f.map(raw, 'peer', Object.keys(PEER_FIELDS));
-  const peer: PeerSettings = {};
-  if (m.announce_interval !== undefined) peer.announceIntervalMs = f.duration(m.announce_interval, 'peer.announce_interval');
-  if (m.expire_after !== undefined) peer.expireAfterMs = f.duration(m.expire_after, 'peer.expire_after');
-  if (m.keepalive_interval !== undefined) peer.keepaliveIntervalMs = f.duration(m.keepalive_interval, 'peer.keepalive_interval');
-  if (m.args !== undefined) peer.args = f.list(m.args, 'peer.args', 'command-line arguments').map((a, i) => f.string(a, join('peer.args', i)));
-  return peer;
 }

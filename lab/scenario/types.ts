@@ -1,17 +1,16 @@
+import type { ScenarioSettingValues } from '../../peer/settings.js';
+
 /** A value a scenario parameter can take (from YAML or from --set). */
 export type ParamValue = string | number | boolean;
 
-/** Settings given to every peer; durations in milliseconds. */
-export interface PeerSettings {
-  /** How often a peer announces itself on discovery. */
-  announceIntervalMs?: number;
-  /** A peer not heard from within this is expired from the peer table. */
-  expireAfterMs?: number;
-  /** Keepalive ping interval on an open session. */
-  keepaliveIntervalMs?: number;
+/**
+ * Settings given to every peer, by their PeerOptions name (`keepaliveMs`, `gossip.fanout`;
+ * durations in ms): those with a scenario field in peer/settings.ts.
+ */
+export type PeerSettings = ScenarioSettingValues & {
   /** Extra command-line arguments for `peerlab peer`, passed verbatim (escape hatch). */
   args?: string[];
-}
+};
 
 /** How a step chose its peers: explicit indexes, `all`, or `random: N` (picked with the seed). */
 export type PeerPick = 'indexes' | 'all' | 'random';

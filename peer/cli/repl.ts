@@ -8,6 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { PeerEvent } from '../events.js';
 import type { Peer } from '../peer.js';
 import { EVERYONE } from '../gossip/group-codec.js';
+import { quote } from '../limits.js';
 import { escapeInline } from './escape.js';
 import { formatEvent, formatHistory, formatPeers, formatRoomHistory, HELP, palette } from './human-format.js';
 
@@ -138,6 +139,6 @@ async function runCommand(
       return print({ type: 'rooms', rooms }, p.dim(`rooms: ${rooms.map((r) => `#${escapeInline(r)}`).join(' ')}`));
     }
     default:
-      throw new Error(`unknown command "${escapeInline(command.slice(0, 40))}"; /help lists them`);
+      throw new Error(`unknown command ${escapeInline(quote(command))}; /help lists them`);
   }
 }

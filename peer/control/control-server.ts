@@ -15,10 +15,11 @@ import {
 import type { PeerEvent } from '../events.js';
 import type { Peer } from '../peer.js';
 import { PEERLAB_VERSION, SendError } from '../peer.js';
-import { LIMITS } from '../limits.js';
+import { LIMITS, statusDetails } from '../limits.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { toControlEvent } from './event-mapping.js';
 import { EVERYONE } from '../gossip/group-codec.js';
+import { requestProblem, type ControlMethod } from './request-limits.js';
 
 /** Events buffered for one slow subscriber before it is cut off. */
 const MAX_BUFFERED_EVENTS = 100_000;
@@ -50,17 +51,23 @@ function authorized(call: Call, expected: Buffer): boolean {
 
 const UNAUTHENTICATED = { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong control token (metadata "authorization: Bearer <token>")' };
 
-/** Maps an error from the peer to a gRPC status a client can act on. */
+/**
+ * Maps an error from the peer to a gRPC status a client can act on. The message is cut to
+ * fit a header: an oversized grpc-message would leave the client hanging until its deadline.
+ */
 function toStatus(err: unknown): Partial<grpc.StatusObject> {
-  if (err instanceof SendError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
-  if (err instanceof Error && err.name === 'LimitError') return { code: grpc.status.RESOURCE_EXHAUSTED, details: err.message };
-  return { code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
+  const details = statusDetails(err instanceof Error ? err.message : String(err));
+  if (err instanceof SendError) return { code: grpc.status.INVALID_ARGUMENT, details };
+  if (err instanceof Error && err.name === 'LimitError') return { code: grpc.status.RESOURCE_EXHAUSTED, details };
+  return { code: grpc.status.INTERNAL, details };
 }
 
-/** Wraps a unary handler with the token check and error mapping. */
-function unary<Req, Res>(token: Buffer, handle: (request: Req) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+/** Wraps a unary handler with the token check, the field limits and error mapping. */
+function unary<Req extends object, Res>(token: Buffer, method: ControlMethod, handle: (request: Req) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     if (!authorized(call, token)) return callback(UNAUTHENTICATED);
+    const problem = requestProblem(method, call.request);
+    if (problem) return callback({ code: grpc.status.INVALID_ARGUMENT, details: problem });
     Promise.resolve()
       .then(() => handle(call.request))
       .then((response) => callback(null, response))
@@ -78,10 +85,10 @@ export class ControlServer implements AsyncDisposable {
   /** Serves the control API of `peer` on host:port (0 picks a port). */
   static async start(peer: Peer, host: string, port: number, tokenText: string): Promise<ControlServer> {
     const token = Buffer.from(tokenText);
-    // Generous enough that an over-long text reaches Send and gets the clear "over the limit" error.
-    const server = new grpc.Server({ 'grpc.max_receive_message_length': LIMITS.frameBytes });
+    // Room for a value far over its field's limit to reach the check that names field and limit.
+    const server = new grpc.Server({ 'grpc.max_receive_message_length': LIMITS.controlRequestBytes });
     server.addService(ControlService, {
-      whoami: unary(token, () => ({
+      whoami: unary(token, 'whoami', () => ({
         id: peer.identity.id,
         name: peer.options.name,
         fingerprint: peer.identity.fingerprint,
@@ -91,19 +98,19 @@ export class ControlServer implements AsyncDisposable {
         publicKeyHex: peer.identity.publicKey.toString('hex'),
         version: PEERLAB_VERSION,
       })),
-      listPeers: unary(token, () => ({ peers: peer.peers() })),
-      send: unary(token, (request: { to: string; text: string }) => peer.send(request.to, request.text)),
-      history: unary(token, (request: { peer: string; limit: number }) => ({
+      listPeers: unary(token, 'listPeers', () => ({ peers: peer.peers() })),
+      send: unary(token, 'send', (request: { to: string; text: string }) => peer.send(request.to, request.text)),
+      history: unary(token, 'history', (request: { peer: string; limit: number }) => ({
         entries: peer.historyWith(request.peer, Math.min(request.limit || 100, 10_000)),
       })),
-      stats: unary(token, () => peer.stats()),
-      say: unary(token, (request: { room: string; text: string }) => peer.say(request.room || EVERYONE, request.text)),
-      joinRoom: unary(token, async (request: { room: string }) => ({ rooms: await peer.joinRoom(request.room) })),
-      leaveRoom: unary(token, async (request: { room: string }) => ({ rooms: await peer.leaveRoom(request.room) })),
-      roomHistory: unary(token, (request: { room: string; limit: number }) => ({
+      stats: unary(token, 'stats', () => peer.stats()),
+      say: unary(token, 'say', (request: { room: string; text: string }) => peer.say(request.room || EVERYONE, request.text)),
+      joinRoom: unary(token, 'joinRoom', async (request: { room: string }) => ({ rooms: await peer.joinRoom(request.room) })),
+      leaveRoom: unary(token, 'leaveRoom', async (request: { room: string }) => ({ rooms: await peer.leaveRoom(request.room) })),
+      roomHistory: unary(token, 'roomHistory', (request: { room: string; limit: number }) => ({
         entries: peer.roomHistory(request.room || EVERYONE, Math.min(request.limit || 100, 10_000)),
       })),
-      trust: unary(token, async (request: { name: string; peer: string }) => {
+      trust: unary(token, 'trust', async (request: { name: string; peer: string }) => {
         const bound = await peer.trustName(request.name, request.peer);
         return { ...bound, previousId: bound.previousId ?? '' };
       }),

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { PeerTable, type PeerObservation, type PeerRecord } from './peer-table.js';
+import { PeerTable, REPLAY_MARGIN_MS, type PeerObservation, type PeerRecord } from './peer-table.js';
 import { mulberry32 } from '../../test/support/prng.js';
 
 const EXPIRE = 5000;
+/** The freshness window: a replay of an accepted seq can pass the wall-clock check this long. */
+const WINDOW = 30_000;
+/** How long an accepted seq is remembered when the sender's clock is in step with ours. */
+const FRESH_FOR = WINDOW + REPLAY_MARGIN_MS;
 const SELF = 'f'.repeat(32);
 
 /** A peer id made of one repeated hex digit pattern, so prefixes are easy to reason about. */
@@ -17,7 +21,7 @@ function obs(id: string, changes: Partial<PeerObservation> = {}): PeerObservatio
 }
 
 function table(maxPeers = 100): PeerTable {
-  return new PeerTable({ selfId: SELF, expireAfterMs: EXPIRE, maxPeers });
+  return new PeerTable({ selfId: SELF, expireAfterMs: EXPIRE, windowMs: WINDOW, maxPeers });
 }
 
 const types = (events: { type: string }[]) => events.map((e) => e.type);
@@ -66,21 +70,97 @@ describe('PeerTable replay protection', () => {
     expect(types(t.expire(EXPIRE))).toEqual(['peer_down']);
   });
 
-  it('accepts a lower seq (a restart) once the last accepted seq is expireAfterMs old', () => {
+  it('accepts a lower seq (a restart with the clock set back) once the last accepted seq is a window (and the margin) old', () => {
     const t = table();
     t.observe(obs(A, { seq: 1000 }), 'multicast', 0);
     // A registry entry (no seq) keeps the peer alive, but must not lock its restart out.
-    t.observe(obs(A), 'registry', 3000);
-    expect(t.observe(obs(A, { seq: 1, grpcPort: 7000 }), 'multicast', EXPIRE - 1)).toEqual([]);
+    for (let now = 3000; now < FRESH_FOR; now += 3000) t.observe(obs(A), 'registry', now);
+    expect(t.observe(obs(A, { seq: 1, grpcPort: 7000 }), 'multicast', FRESH_FOR - 1)).toEqual([]);
     expect(t.get(A)?.grpcPort).toBe(5000);
 
-    expect(types(t.observe(obs(A, { seq: 1, grpcPort: 7000 }), 'multicast', EXPIRE))).toEqual(['peer_changed']);
+    expect(types(t.observe(obs(A, { seq: 1, grpcPort: 7000 }), 'multicast', FRESH_FOR))).toEqual(['peer_changed']);
     expect(t.get(A)?.grpcPort).toBe(7000);
     expect(t.counters().restarts).toBe(1);
     // From then on the new sequence is the one that counts.
-    expect(t.observe(obs(A, { seq: 2, grpcPort: 7000 }), 'multicast', EXPIRE + 1)).toEqual([]);
-    expect(t.observe(obs(A, { seq: 1, grpcPort: 8000 }), 'multicast', EXPIRE + 2)).toEqual([]);
+    expect(t.observe(obs(A, { seq: 2, grpcPort: 7000 }), 'multicast', FRESH_FOR + 1)).toEqual([]);
+    expect(t.observe(obs(A, { seq: 1, grpcPort: 8000 }), 'multicast', FRESH_FOR + 2)).toEqual([]);
     expect(t.get(A)?.grpcPort).toBe(7000);
+  });
+});
+
+describe('PeerTable replay protection after a peer is gone', () => {
+  /** A table in which A (last seq 10, heard at 0) has just expired. */
+  function afterExpiry(maxPeers = 100): PeerTable {
+    const t = table(maxPeers);
+    t.observe(obs(A, { seq: 9 }), 'multicast', 0);
+    t.observe(obs(A, { seq: 10 }), 'multicast', 0);
+    expect(types(t.expire(EXPIRE))).toEqual(['peer_down']);
+    return t;
+  }
+
+  it('refuses a replay of its last announcements as stale within the window, and forgets its seq after it', () => {
+    const t = afterExpiry();
+    expect(t.rememberedCount).toBe(1);
+    for (const [seq, now] of [[10, EXPIRE + 1], [9, EXPIRE + 2], [10, FRESH_FOR - 1]] as const) {
+      expect(t.isReplay(obs(A, { seq }), now)).toBe(true);
+      expect(t.observe(obs(A, { seq }), 'multicast', now)).toEqual([]);
+    }
+    expect(t.get(A)).toBeUndefined();
+    expect(t.counters().stale).toBe(3);
+
+    expect(t.expire(FRESH_FOR)).toEqual([]);
+    expect(t.rememberedCount).toBe(0);
+    // From here only the receiver's wall-clock check can tell a replay: its sent_at_ms is a window old.
+    expect(t.isReplay(obs(A, { seq: 10 }), FRESH_FOR)).toBe(false);
+  });
+
+  it('accepts a real restart (a higher seq) at once, and keeps refusing the old seqs', () => {
+    const t = afterExpiry();
+    expect(types(t.observe(obs(A, { seq: 2000 }), 'multicast', EXPIRE + 1))).toEqual(['peer_up']);
+    expect(t.counters()).toMatchObject({ restarts: 0, stale: 0 });
+    expect(t.rememberedCount).toBe(0);
+    expect(t.observe(obs(A, { seq: 10 }), 'multicast', EXPIRE + 2)).toEqual([]);
+    expect(t.counters().stale).toBe(1);
+  });
+
+  it('accepts a restart with a lower seq once the window has passed', () => {
+    const t = afterExpiry();
+    expect(t.observe(obs(A, { seq: 5 }), 'multicast', FRESH_FOR - 1)).toEqual([]);
+    expect(types(t.observe(obs(A, { seq: 5 }), 'multicast', FRESH_FOR))).toEqual(['peer_up']);
+    expect(t.counters()).toMatchObject({ restarts: 1, stale: 1 });
+  });
+
+  it("remembers a seq as long as the sender's clock offset keeps a replay of it fresh", () => {
+    const t = table();
+    // Alice's clock runs 20 s ahead of ours: her announcement passes the wall-clock check 20 s longer.
+    t.observe(obs(A, { seq: 10, clockOffsetMs: 20_000 }), 'multicast', 0);
+    // Bob's runs 10 s behind: 10 s less.
+    t.observe(obs(B, { seq: 10, clockOffsetMs: -10_000 }), 'multicast', 0);
+    t.expire(EXPIRE);
+    expect(t.isReplay(obs(A, { seq: 10 }), FRESH_FOR + 19_999)).toBe(true);
+    expect(t.isReplay(obs(A, { seq: 10 }), FRESH_FOR + 20_000)).toBe(false);
+    expect(t.isReplay(obs(B, { seq: 10 }), FRESH_FOR - 10_001)).toBe(true);
+    expect(t.isReplay(obs(B, { seq: 10 }), FRESH_FOR - 10_000)).toBe(false);
+  });
+
+  it('does not let a replay promote a hint about the gone peer', () => {
+    const t = afterExpiry();
+    t.observe(obs(A), 'hint', EXPIRE + 1);
+    expect(t.observe(obs(A, { seq: 10 }), 'multicast', EXPIRE + 2)).toEqual([]);
+    expect(t.get(A)?.source).toBe('hint');
+  });
+
+  it('remembers evicted peers too, at most maxPeers of them, dropping the longest forgotten first', () => {
+    const t = table(2);
+    for (const [i, id] of [A, B, C, D].entries()) t.observe(obs(id, { seq: 10 }), 'seed', i);
+    // C evicted A, D evicted B.
+    expect(t.rememberedCount).toBe(2);
+    expect(t.isReplay(obs(A, { seq: 10 }), 10)).toBe(true);
+    const E = idOf('eeee5555');
+    t.observe(obs(E, { seq: 10 }), 'seed', 11); // evicts C: A's memory makes way
+    expect(t.rememberedCount).toBe(2);
+    expect(t.isReplay(obs(B, { seq: 10 }), 12)).toBe(true);
+    expect(t.isReplay(obs(A, { seq: 10 }), 12)).toBe(false);
   });
 });
 
@@ -239,7 +319,8 @@ describe('PeerTable.sampleKnown', () => {
 
 describe('PeerTable options', () => {
   it('rejects settings that cannot work', () => {
-    expect(() => new PeerTable({ selfId: SELF, expireAfterMs: 0, maxPeers: 1 })).toThrow(/expireAfterMs must be > 0, got 0/);
-    expect(() => new PeerTable({ selfId: SELF, expireAfterMs: 1, maxPeers: 0 })).toThrow(/maxPeers must be an integer >= 1, got 0/);
+    expect(() => new PeerTable({ selfId: SELF, expireAfterMs: 0, windowMs: 1, maxPeers: 1 })).toThrow(/expireAfterMs must be > 0, got 0/);
+    expect(() => new PeerTable({ selfId: SELF, expireAfterMs: 1, windowMs: 0, maxPeers: 1 })).toThrow(/windowMs must be > 0, got 0/);
+    expect(() => new PeerTable({ selfId: SELF, expireAfterMs: 1, windowMs: 1, maxPeers: 0 })).toThrow(/maxPeers must be an integer >= 1, got 0/);
   });
 });

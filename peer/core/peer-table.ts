@@ -6,13 +6,36 @@
  * Rules, chosen here:
  * - Direct sources ('multicast', 'seed', 'registry') are statements the peer made
  *   itself (signed announcements, or a registry entry); the latest one wins.
- * - Replays: a direct observation carrying a seq not greater than the last seq
- *   accepted for that id is stale and ignored, and does not count as being heard.
- *   Restart rule: a peer that restarts with a lower seq is accepted again once the
- *   last accepted seq is `expireAfterMs` old, i.e. when it would have expired
- *   anyway. Peers should start seq at their wall clock in ms, so a restart normally
- *   moves seq forward and this rule only covers clocks set back. (Nothing about a
- *   peer is kept after it expires, so after expiry any seq is accepted.)
+ * - Replays: old presence is not presence. An announcement carries a signed seq
+ *   (rising; starts at the sender's wall clock) and sent_at_ms. Two checks share
+ *   one freshness window W (`windowMs`, the peer's --announce-window):
+ *   1. The receiver (peer/discovery-runner.ts, peer/discovery/freshness.ts) refuses
+ *      one whose sent_at_ms is more than W off its own wall clock.
+ *   2. This table refuses as stale (not counted as hearing the peer) a direct
+ *      observation whose seq is not greater than the last one accepted from that
+ *      id, until that last one's `freshUntil`: when a replay of it starts failing
+ *      check 1. Sent at S by the sender's clock, received when ours read R, it
+ *      passes check 1 until ours reads S + W, so freshUntil = now + W +
+ *      clockOffsetMs (S - R, within ±W by check 1) + REPLAY_MARGIN_MS; the latest
+ *      over all accepted. The margin covers rounding and slew between the wall
+ *      clock that judged check 1 and the monotonic one this table is driven by.
+ *   The last seq outlives the entry: when a direct entry expires or is evicted, its
+ *   seq and freshUntil are remembered until freshUntil (at most maxPeers of them,
+ *   the longest-forgotten dropped first).
+ *   So a replay is refused either because its seq is not newer than one accepted
+ *   within the window (2, also after expiry), or because its sent_at_ms is outside
+ *   the window (1): past freshUntil, a replay of anything accepted, or signed
+ *   earlier by the same clock, fails 1.
+ *   Restart rule: a lower seq (a restart with the clock set back; a normal restart
+ *   moves seq forward) is accepted again once the last one's freshUntil has passed,
+ *   when no replay can pass 1 any more.
+ *   Still possible: replaying, within the window, an announcement this receiver
+ *   never saw (one sent while it was down) shows its author present for up to W;
+ *   peers whose clocks differ by more than W cannot see each other; a peer
+ *   restarted with its clock set back stays invisible to a receiver until the
+ *   window passes; when more than maxPeers peers are forgotten within one window the
+ *   oldest memories go early; a receiver whose wall clock is stepped back by d lets
+ *   a replay through for up to d after freshUntil.
  * - Hints ('hint': an entry in another peer's known-peers list) are unverified:
  *   a hint never changes, refreshes or replaces an entry from a direct source; it
  *   only makes a tentative entry (source 'hint', no public key) for the caller to
@@ -26,7 +49,11 @@
  *   that wakes at nextExpiryAt() and calls expire() sees it go.
  */
 import { isPeerId } from '../identity/identity.js';
+import { quote } from '../limits.js';
 import type { KnownPeer } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
+
+/** Kept past a seq's window: wall and monotonic clocks round and slew apart (NTP slews up to 0.05 %). */
+export const REPLAY_MARGIN_MS = 1000;
 
 /** Where an observation came from. */
 export type PeerSource = 'multicast' | 'seed' | 'registry' | 'hint';
@@ -40,6 +67,11 @@ export interface PeerObservation {
   publicKey?: Uint8Array;
   /** The announcement's seq, when the source carries one. */
   seq?: number;
+  /**
+   * The sender's wall clock minus ours when the announcement arrived (its sent_at_ms
+   * minus our wall-clock now); 0 when absent. Sets how long a replay of it stays fresh.
+   */
+  clockOffsetMs?: number;
 }
 
 /** A peer as the table knows it. Snapshots: changing one does not change the table. */
@@ -65,7 +97,16 @@ export type PeerTableEvent =
 export interface PeerTableOptions {
   selfId: string;
   expireAfterMs: number;
+  /** The freshness window W, ms: how far an announcement's sent_at_ms may be from the receiver's clock. */
+  windowMs: number;
+  /** Cap on entries, and separately on the seqs remembered of forgotten peers. */
   maxPeers: number;
+}
+
+/** The last seq accepted from a peer, and until when a replay of it could pass the window check. */
+interface AcceptedSeq {
+  seq: number;
+  freshUntil: number;
 }
 
 interface Entry {
@@ -77,34 +118,43 @@ interface Entry {
   source: PeerSource;
   firstSeenAt: number;
   lastSeenAt: number;
-  lastSeq?: number;
-  lastSeqAt?: number;
+  accepted?: AcceptedSeq;
 }
 
 /** The peer table; see the rules at the top of this file. */
 export class PeerTable {
   private readonly selfId: string;
   private readonly expireAfterMs: number;
+  private readonly windowMs: number;
   private readonly maxPeers: number;
   // Both kept in least-recently-heard-first order (an entry is re-inserted when
   // heard), so expiry and eviction look only at the front.
   private readonly direct = new Map<string, Entry>();
   private readonly tentative = new Map<string, Entry>();
+  // Forgotten peers' last seqs, longest-forgotten first (see Replays at the top).
+  private readonly remembered = new Map<string, AcceptedSeq>();
   private readonly stats = { evicted: 0, stale: 0, restarts: 0, hints_ignored: 0, hints_dropped: 0 };
 
   constructor(options: PeerTableOptions) {
     if (!(options.expireAfterMs > 0)) throw new RangeError(`PeerTable expireAfterMs must be > 0, got ${options.expireAfterMs}`);
+    if (!(options.windowMs > 0)) throw new RangeError(`PeerTable windowMs must be > 0, got ${options.windowMs}`);
     if (!Number.isInteger(options.maxPeers) || options.maxPeers < 1) {
       throw new RangeError(`PeerTable maxPeers must be an integer >= 1, got ${options.maxPeers}`);
     }
     this.selfId = options.selfId;
     this.expireAfterMs = options.expireAfterMs;
+    this.windowMs = options.windowMs;
     this.maxPeers = options.maxPeers;
   }
 
   /** Number of entries, tentative ones included. */
   get size(): number {
     return this.direct.size + this.tentative.size;
+  }
+
+  /** Number of forgotten peers whose last seq is still remembered (at most maxPeers). */
+  get rememberedCount(): number {
+    return this.remembered.size;
   }
 
   /** Counts of what the table refused or removed: evicted, stale, restarts, hints_ignored, hints_dropped. */
@@ -118,17 +168,33 @@ export class PeerTable {
     return source === 'hint' ? this.observeHint(peer, now) : this.observeDirect(peer, source, now);
   }
 
-  /** Removes peers silent for expireAfterMs or longer; returns their peer_down events. */
+  /**
+   * Removes peers silent for expireAfterMs or longer (remembering their last seq) and
+   * the remembered seqs whose window has passed; returns the peer_down events.
+   */
   expire(now: number): PeerTableEvent[] {
+    for (const [id, memory] of this.remembered) {
+      if (now >= memory.freshUntil) this.remembered.delete(id);
+    }
     const events: PeerTableEvent[] = [];
     for (const map of [this.direct, this.tentative]) {
       for (const entry of map.values()) {
         if (now - entry.lastSeenAt < this.expireAfterMs) break;
-        map.delete(entry.id);
+        this.forget(map, entry, now);
         events.push({ type: 'peer_down', peer: snapshot(entry), reason: 'expired' });
       }
     }
     return events;
+  }
+
+  /**
+   * True when a direct observation would be refused as a replay: its seq is not
+   * greater than the last one accepted from that peer (now or before it was
+   * forgotten), and a replay of that one could still pass the window check.
+   */
+  isReplay(peer: PeerObservation, now: number): boolean {
+    const last = this.lastAccepted(peer.id);
+    return last !== undefined && isNotNewer(peer, last) && now < last.freshUntil;
   }
 
   /** When the next peer would expire (ms, same clock as `now`); undefined when the table is empty. */
@@ -161,7 +227,7 @@ export class PeerTable {
    */
   resolve(nameOrIdOrPrefix: string): PeerRecord | { error: string } {
     const query = nameOrIdOrPrefix.trim();
-    const quoted = JSON.stringify(query);
+    const quoted = quote(query);
     if (query === '') return { error: 'No peer given: use a name, an id, or an id prefix of at least 8 hex digits' };
     const byId = this.get(query.toLowerCase());
     if (byId) return byId;
@@ -193,26 +259,21 @@ export class PeerTable {
   }
 
   private observeDirect(peer: PeerObservation, source: PeerSource, now: number): PeerTableEvent[] {
+    if (this.isReplay(peer, now)) {
+      this.stats.stale++;
+      return [];
+    }
+    // Not a replay, yet not newer: the restart rule let it in (see the top).
+    const last = this.lastAccepted(peer.id);
+    if (last !== undefined && isNotNewer(peer, last)) this.stats.restarts++;
+
     const known = this.direct.get(peer.id);
     if (known) {
-      if (peer.seq !== undefined && known.lastSeq !== undefined && peer.seq <= known.lastSeq) {
-        // lastSeqAt, not lastSeenAt: a source without seq (a registry) refreshing
-        // the entry must not lock a restarted peer's announcements out forever.
-        const restarted = known.lastSeqAt !== undefined && now - known.lastSeqAt >= this.expireAfterMs;
-        if (!restarted) {
-          this.stats.stale++;
-          return [];
-        }
-        this.stats.restarts++;
-      }
       const previous = snapshot(known);
       const changed = update(known, peer);
       known.source = source;
       if (peer.publicKey) known.publicKey = peer.publicKey;
-      if (peer.seq !== undefined) {
-        known.lastSeq = peer.seq;
-        known.lastSeqAt = now;
-      }
+      this.recordSeq(known, peer, now);
       touch(this.direct, known, now);
       return changed ? [{ type: 'peer_changed', peer: snapshot(known), previous }] : [];
     }
@@ -221,16 +282,48 @@ export class PeerTable {
     if (hinted) {
       // Verified at last: promote it, keeping when it was first seen.
       this.tentative.delete(peer.id);
-      const entry = newEntry(peer, source, now, hinted.firstSeenAt);
-      this.direct.set(entry.id, entry);
+      const entry = this.newDirectEntry(peer, source, now, hinted.firstSeenAt);
       return [{ type: 'peer_changed', peer: snapshot(entry), previous: snapshot(hinted) }];
     }
 
-    const events = this.makeRoom(true);
-    const entry = newEntry(peer, source, now, now);
-    this.direct.set(entry.id, entry);
+    const events = this.makeRoom(true, now);
+    const entry = this.newDirectEntry(peer, source, now, now);
     events.push({ type: 'peer_up', peer: snapshot(entry) });
     return events;
+  }
+
+  /** Adds a direct entry, taking over the seq remembered of it, if any. */
+  private newDirectEntry(peer: PeerObservation, source: PeerSource, now: number, firstSeenAt: number): Entry {
+    const entry = newEntry(peer, source, now, firstSeenAt);
+    const memory = this.remembered.get(peer.id);
+    if (memory) {
+      this.remembered.delete(peer.id);
+      entry.accepted = memory;
+    }
+    this.recordSeq(entry, peer, now);
+    this.direct.set(entry.id, entry);
+    return entry;
+  }
+
+  /** Keeps an accepted seq, and until when a replay of it (or of an earlier one) could pass the window check. */
+  private recordSeq(entry: Entry, peer: PeerObservation, now: number): void {
+    if (peer.seq === undefined) return;
+    const freshUntil = now + this.windowMs + (peer.clockOffsetMs ?? 0) + REPLAY_MARGIN_MS;
+    // The latest of them: a sender whose clock stepped back must not shorten it.
+    entry.accepted = { seq: peer.seq, freshUntil: Math.max(freshUntil, entry.accepted?.freshUntil ?? freshUntil) };
+  }
+
+  private lastAccepted(id: string): AcceptedSeq | undefined {
+    return this.direct.get(id)?.accepted ?? this.remembered.get(id);
+  }
+
+  /** Removes an entry; a direct one's last seq is remembered while a replay of it could still pass the window check. */
+  private forget(map: Map<string, Entry>, entry: Entry, now: number): void {
+    map.delete(entry.id);
+    if (entry.accepted === undefined || now >= entry.accepted.freshUntil) return;
+    this.remembered.set(entry.id, entry.accepted);
+    // Bounded: a flood of made-up departures cannot grow memory without end.
+    while (this.remembered.size > this.maxPeers) this.remembered.delete(this.remembered.keys().next().value!);
   }
 
   private observeHint(peer: PeerObservation, now: number): PeerTableEvent[] {
@@ -249,7 +342,7 @@ export class PeerTable {
       this.stats.hints_dropped++;
       return [];
     }
-    const events = this.makeRoom(false);
+    const events = this.makeRoom(false, now);
     // A hint carries no key and no seq: neither is vouched for by the peer itself.
     const entry = newEntry({ id: peer.id, name: peer.name, host: peer.host, grpcPort: peer.grpcPort }, 'hint', now, now);
     this.tentative.set(entry.id, entry);
@@ -257,13 +350,13 @@ export class PeerTable {
     return events;
   }
 
-  private makeRoom(mayEvictDirect: boolean): PeerTableEvent[] {
+  private makeRoom(mayEvictDirect: boolean, now: number): PeerTableEvent[] {
     const events: PeerTableEvent[] = [];
     while (this.size >= this.maxPeers) {
       const map = this.tentative.size > 0 ? this.tentative : mayEvictDirect ? this.direct : undefined;
       const victim = map && first(map);
       if (!map || !victim) break;
-      map.delete(victim.id);
+      this.forget(map, victim, now);
       this.stats.evicted++;
       events.push({ type: 'peer_down', peer: snapshot(victim), reason: 'evicted' });
     }
@@ -282,11 +375,12 @@ function newEntry(peer: PeerObservation, source: PeerSource, now: number, firstS
     lastSeenAt: now,
   };
   if (peer.publicKey) entry.publicKey = peer.publicKey;
-  if (peer.seq !== undefined) {
-    entry.lastSeq = peer.seq;
-    entry.lastSeqAt = now;
-  }
   return entry;
+}
+
+/** True when the observation carries a seq not greater than the last one accepted. */
+function isNotNewer(peer: PeerObservation, last: AcceptedSeq): boolean {
+  return peer.seq !== undefined && peer.seq <= last.seq;
 }
 
 /** Copies the address and name; true when any of them changed. */
@@ -326,7 +420,7 @@ function snapshot(entry: Entry): PeerRecord {
 function ambiguous(what: string, peers: PeerRecord[]): string {
   const shown = peers
     .slice(0, 5)
-    .map((p) => `${p.id.slice(0, 12)} (${JSON.stringify(p.name)} at ${p.host}:${p.grpcPort})`)
+    .map((p) => `${p.id.slice(0, 12)} (${quote(p.name)} at ${p.host}:${p.grpcPort})`)
     .join(', ');
   const more = peers.length > 5 ? ` and ${peers.length - 5} more` : '';
   return `${what}: ${shown}${more}; give a longer id prefix`;

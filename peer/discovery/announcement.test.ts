@@ -15,6 +15,8 @@ import { makeFuzzPackets } from '../../test/support/fuzz-packets.js';
 
 const alice = generateIdentity();
 const bob = generateIdentity();
+/** A sender's wall clock, ms since the epoch (the codec only carries it; receivers judge it). */
+const SENT_AT = 1_700_000_000_456;
 
 function peer(n: number, overrides: Partial<KnownPeer> = {}): KnownPeer {
   return { id: idFromPublicKey(Buffer.from([n])), name: `peer-${n}`, host: `10.0.${n >> 8}.${n & 255}`, grpcPort: 5000 + n, ...overrides };
@@ -31,6 +33,7 @@ function aliceAnnouncement(changes: Partial<Announcement> = {}): Announcement {
     seq: 7,
     knownPeers: [],
     host: '',
+    sentAtMs: SENT_AT,
     ...changes,
   };
 }
@@ -43,7 +46,7 @@ function reasonOf(bytes: Uint8Array): DropReason | 'ok' {
 describe('encodeAnnouncement / decodeAnnouncement', () => {
   it('round-trips every field', () => {
     const knownPeers = [peer(1), peer(2)];
-    const packet = encodeAnnouncement(alice, { name: 'alice', grpcPort: 50051, seq: 1_700_000_000_123, knownPeers, host: 'alice.lan' });
+    const packet = encodeAnnouncement(alice, { name: 'alice', grpcPort: 50051, seq: 1_700_000_000_123, sentAtMs: SENT_AT, knownPeers, host: 'alice.lan' });
     const result = decodeAnnouncement(packet);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
@@ -56,11 +59,12 @@ describe('encodeAnnouncement / decodeAnnouncement', () => {
       seq: 1_700_000_000_123,
       knownPeers,
       host: 'alice.lan',
+      sentAtMs: SENT_AT,
     });
   });
 
   it('leaves host empty when not given, meaning "use the source address"', () => {
-    const result = decodeAnnouncement(encodeAnnouncement(alice, { name: 'alice', grpcPort: 1, seq: 0, knownPeers: [] }));
+    const result = decodeAnnouncement(encodeAnnouncement(alice, { name: 'alice', grpcPort: 1, seq: 0, sentAtMs: SENT_AT, knownPeers: [] }));
     expect(result.ok && result.announcement.host).toBe('');
   });
 
@@ -69,7 +73,7 @@ describe('encodeAnnouncement / decodeAnnouncement', () => {
     const knownPeers = Array.from({ length: 50 }, (_, i) =>
       peer(i, { name: `${i}`.padStart(LIMITS.nameBytes, 'n'), host: `host-${i}.a-rather-long-domain.example.org` }),
     );
-    const packet = encodeAnnouncement(alice, { name: 'alice', grpcPort: 50051, seq: 1, knownPeers });
+    const packet = encodeAnnouncement(alice, { name: 'alice', grpcPort: 50051, seq: 1, sentAtMs: SENT_AT, knownPeers });
     expect(packet.length).toBeLessThanOrEqual(LIMITS.announcementBytes);
     const result = decodeAnnouncement(packet);
     if (!result.ok) throw new Error(`dropped: ${result.reason}`);
@@ -84,14 +88,14 @@ describe('encodeAnnouncement / decodeAnnouncement', () => {
 
   it('carries at most knownPeersPerAnnouncement small known peers', () => {
     const knownPeers = Array.from({ length: 50 }, (_, i) => peer(i));
-    const result = decodeAnnouncement(encodeAnnouncement(alice, { name: 'a', grpcPort: 1, seq: 1, knownPeers }));
+    const result = decodeAnnouncement(encodeAnnouncement(alice, { name: 'a', grpcPort: 1, seq: 1, sentAtMs: SENT_AT, knownPeers }));
     expect(result.ok && result.announcement.knownPeers).toEqual(knownPeers.slice(0, LIMITS.knownPeersPerAnnouncement));
   });
 
   it('leaves out known peers that receivers would reject', () => {
     const good = peer(3);
     const knownPeers = [peer(1, { name: 'bad\nname' }), good, peer(2, { grpcPort: 0 }), peer(4, { id: 'short' })];
-    const result = decodeAnnouncement(encodeAnnouncement(alice, { name: 'a', grpcPort: 1, seq: 1, knownPeers }));
+    const result = decodeAnnouncement(encodeAnnouncement(alice, { name: 'a', grpcPort: 1, seq: 1, sentAtMs: SENT_AT, knownPeers }));
     expect(result.ok && result.announcement.knownPeers).toEqual([good]);
   });
 
@@ -103,8 +107,10 @@ describe('encodeAnnouncement / decodeAnnouncement', () => {
     ['grpcPort', { grpcPort: 65536 }, /grpcPort 65536/],
     ['host', { host: 'has space' }, /host "has space" contains characters/],
     ['seq', { seq: -1 }, /seq -1 must be a non-negative safe integer/],
+    ['sentAtMs', { sentAtMs: 1.5 }, /sentAtMs 1.5 must be a non-negative safe integer/],
+    ['sentAtMs', { sentAtMs: -1 }, /sentAtMs -1 must be a non-negative safe integer/],
   ])('throws a clear error for a bad %s', (field, change, message) => {
-    const fields = { name: 'alice', grpcPort: 50051, seq: 1, knownPeers: [], ...change };
+    const fields = { name: 'alice', grpcPort: 50051, seq: 1, sentAtMs: SENT_AT, knownPeers: [], ...change };
     let thrown: unknown;
     try {
       encodeAnnouncement(alice, fields);
@@ -118,7 +124,7 @@ describe('encodeAnnouncement / decodeAnnouncement', () => {
 });
 
 describe('decodeAnnouncement drop reasons', () => {
-  const valid = encodeAnnouncement(alice, { name: 'alice', grpcPort: 50051, seq: 1, knownPeers: [peer(1)] });
+  const valid = encodeAnnouncement(alice, { name: 'alice', grpcPort: 50051, seq: 1, sentAtMs: SENT_AT, knownPeers: [peer(1)] });
 
   it('accepts the untouched packet (so each case below breaks exactly one thing)', () => {
     expect(reasonOf(valid)).toBe('ok');
@@ -156,6 +162,14 @@ describe('decodeAnnouncement drop reasons', () => {
   it("bad_signature: alice's key and id, signed by bob", () => {
     const forged = SignedAnnouncement.decode(signAnnouncement(bob, aliceAnnouncement()));
     expect(reasonOf(SignedAnnouncement.encode(forged).finish())).toBe('bad_signature');
+  });
+
+  it('bad_signature: sent_at_ms moved forward under the original signature (a replay cannot refresh itself)', () => {
+    const signed = SignedAnnouncement.decode(valid);
+    const body = Announcement.decode(signed.body);
+    expect(body.sentAtMs).toBe(SENT_AT);
+    const refreshed = { body: Buffer.from(Announcement.encode({ ...body, sentAtMs: SENT_AT + 60_000 }).finish()), signature: signed.signature };
+    expect(reasonOf(SignedAnnouncement.encode(refreshed).finish())).toBe('bad_signature');
   });
 
   it('id_mismatch: an id that is not the hash of the key, correctly signed', () => {

@@ -4,7 +4,7 @@
  * and the Exchange RPC.
  */
 import { idFromPublicKey, verifySignature, type Identity } from '../identity/identity.js';
-import { LIMITS, PROTOCOL_VERSION } from '../limits.js';
+import { LIMITS, PROTOCOL_VERSION, quote } from '../limits.js';
 import { Announcement, SignedAnnouncement, type KnownPeer } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
 import { hostProblem, isValidKnownPeer, nameProblem, portProblem } from './announcement-fields.js';
 
@@ -33,6 +33,8 @@ export interface AnnouncementFields {
   grpcPort: number;
   /** Must increase with every announcement of this identity (start it at the wall clock in ms). */
   seq: number;
+  /** The sender's wall clock (ms since the epoch) now; receivers refuse it outside their freshness window. */
+  sentAtMs: number;
   /** Hints; invalid ones are left out, and the tail is cut to fit the packet. */
   knownPeers: KnownPeer[];
   /** Address to dial instead of the packet's source address. */
@@ -61,11 +63,12 @@ export function encodeAnnouncement(identity: Identity, fields: AnnouncementField
     ['name', fields.name, nameProblem(fields.name)],
     ['grpcPort', fields.grpcPort, portProblem(fields.grpcPort)],
     ['host', host, host === '' ? undefined : hostProblem(host)],
-    ['seq', fields.seq, Number.isSafeInteger(fields.seq) && fields.seq >= 0 ? undefined : 'must be a non-negative safe integer'],
+    ['seq', fields.seq, nonNegativeIntegerProblem(fields.seq)],
+    ['sentAtMs', fields.sentAtMs, nonNegativeIntegerProblem(fields.sentAtMs)],
   ];
   for (const [field, value, problem] of problems) {
     if (problem !== undefined) {
-      throw new AnnouncementFieldError(field, `Announcement ${field} ${JSON.stringify(value)} ${problem}`);
+      throw new AnnouncementFieldError(field, `Announcement ${field} ${quote(value)} ${problem}`);
     }
   }
   const announcement: Announcement = {
@@ -76,6 +79,7 @@ export function encodeAnnouncement(identity: Identity, fields: AnnouncementField
     grpcPort: fields.grpcPort,
     seq: fields.seq,
     host,
+    sentAtMs: fields.sentAtMs,
     knownPeers: fields.knownPeers.filter(isValidKnownPeer).slice(0, LIMITS.knownPeersPerAnnouncement),
   };
   // Every signature is 64 bytes, so the size can be settled before the (costlier) signing.
@@ -138,6 +142,10 @@ export function verifyAnnouncement(signed: SignedAnnouncement): DecodeResult {
     // Nothing above should throw; if a library does, the packet is still only dropped.
     return { ok: false, reason: 'malformed' };
   }
+}
+
+function nonNegativeIntegerProblem(n: number): string | undefined {
+  return Number.isSafeInteger(n) && n >= 0 ? undefined : 'must be a non-negative safe integer';
 }
 
 function hasValidFields(a: Announcement): boolean {

@@ -1,4 +1,5 @@
 import { isIPv4 } from 'node:net';
+import { quote } from '../limits.js';
 
 /** Settings of LAN discovery. */
 export interface DiscoveryOptions {
@@ -32,7 +33,7 @@ export class DiscoveryOptionsError extends Error {
     readonly value: unknown,
     reason: string,
   ) {
-    super(`Invalid discovery option ${field}=${JSON.stringify(value)}: ${reason}`);
+    super(`Invalid discovery option ${field}=${quote(value)}: ${reason}`);
     this.name = 'DiscoveryOptionsError';
   }
 }

@@ -31,7 +31,7 @@ async function startAdapter(
 }
 
 const announce = (identity: Identity, name: string, seq = 1) =>
-  encodeAnnouncement(identity, { name, grpcPort: 50051, seq, knownPeers: [] });
+  encodeAnnouncement(identity, { name, grpcPort: 50051, seq, sentAtMs: Date.now(), knownPeers: [] });
 
 describe('MulticastDiscovery over loopback', () => {
   it('two peers on one port hear each other, and each learns its own address', async () => {

@@ -8,7 +8,7 @@ const hint = { id: 'a'.repeat(32), name: 'bob', host: '10.0.0.7', grpcPort: 6000
 
 function decoded(host?: string) {
   const result = decodeAnnouncement(
-    encodeAnnouncement(alice, { name: 'alice', grpcPort: 5000, seq: 9, knownPeers: [hint], ...(host ? { host } : {}) }),
+    encodeAnnouncement(alice, { name: 'alice', grpcPort: 5000, seq: 9, sentAtMs: 1_700_000_000_000, knownPeers: [hint], ...(host ? { host } : {}) }),
   );
   if (!result.ok) throw new Error(result.reason);
   return result.announcement;

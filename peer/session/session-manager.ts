@@ -19,7 +19,8 @@ import type { Clock } from '../clock.js';
 import { Backoff } from '../core/backoff.js';
 import type { Counters } from '../counters.js';
 import type { Identity } from '../identity/identity.js';
-import { LIMITS } from '../limits.js';
+import { PendingHandshakes } from '../core/pending-handshakes.js';
+import { LIMITS, statusDetails } from '../limits.js';
 import { FrameCipher } from './frame-cipher.js';
 import {
   createInit,
@@ -32,6 +33,7 @@ import {
 } from './handshake.js';
 import { Session, type FrameStream } from './session.js';
 import { SessionRegistry } from './session-registry.js';
+import { normalizeAddress, type ConnectionEvents } from './wire-listener.js';
 
 /** Metadata key naming the session a Session stream belongs to. */
 export const SESSION_METADATA_KEY = 'x-peerlab-session';
@@ -58,6 +60,8 @@ export interface SessionManagerOptions {
   onSessionDown(session: Session, reason: string): void;
   /** Answers an Exchange call (static seeds): the caller's announcement in, ours out. */
   exchange(request: SignedAnnouncement, fromHost: string): SignedAnnouncement;
+  /** Told which connections completed a Handshake or Exchange, or carry a session (the wire listener). */
+  connections?: ConnectionEvents;
 }
 
 interface PendingSession {
@@ -65,18 +69,32 @@ interface PendingSession {
   peerId: string;
   peerName: string;
   peerKey: Uint8Array;
-  expiresAt: number;
 }
 
-/** Pending handshakes kept at once, and how long one waits for its stream. */
-const MAX_PENDING = 1024;
+/** A handshake refused because too many are in progress (RESOURCE_EXHAUSTED: try again later). */
+class HandshakeBusyError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HandshakeBusyError';
+  }
+}
+
+/** How long an answered handshake waits for its stream. */
 const PENDING_TTL_MS = 10_000;
 /** How long a session that lost a simultaneous-dial race is still read before it is closed. */
 const RETIRE_GRACE_MS = 2_000;
 
 export class SessionManager {
   readonly registry: SessionRegistry;
-  private readonly pending = new Map<string, PendingSession>();
+  private readonly pending = new PendingHandshakes<PendingSession>({
+    total: LIMITS.pendingHandshakes,
+    perAddress: LIMITS.pendingHandshakesPerAddress,
+    perId: LIMITS.pendingHandshakesPerId,
+    ttlMs: PENDING_TTL_MS,
+  });
   private readonly banned = new Map<string, number>();
   private readonly dialing = new Set<string>();
   private readonly clients = new Map<string, PeerWireClient>();
@@ -94,20 +112,28 @@ export class SessionManager {
   addToServer(server: grpc.Server): void {
     server.addService(PeerWireService, {
       exchange: (call: grpc.ServerUnaryCall<SignedAnnouncement, SignedAnnouncement>, callback: grpc.sendUnaryData<SignedAnnouncement>) => {
+        let reply: SignedAnnouncement;
         try {
-          callback(null, this.options.exchange(call.request, hostOfPeer(call.getPeer())));
+          reply = this.options.exchange(call.request, hostOfPeer(call.getPeer()));
         } catch (err) {
-          callback({ code: grpc.status.INVALID_ARGUMENT, details: (err as Error).message });
+          return callback({ code: grpc.status.INVALID_ARGUMENT, details: statusDetails((err as Error).message) });
         }
+        this.options.connections?.progressed(call.getPeer());
+        callback(null, reply);
       },
       handshake: (call: grpc.ServerUnaryCall<HandshakeInit, HandshakeReply>, callback: grpc.sendUnaryData<HandshakeReply>) => {
+        let reply: HandshakeReply;
         try {
-          callback(null, this.answerHandshake(call.request));
+          reply = this.answerHandshake(call.request, normalizeAddress(hostOfPeer(call.getPeer())));
         } catch (err) {
-          const reason = err instanceof HandshakeError ? err.reason : 'internal';
+          const busy = err instanceof HandshakeBusyError;
+          const reason = busy || err instanceof HandshakeError ? err.reason : 'internal';
           this.options.counters.add(`handshake.refused.${reason}`);
-          callback({ code: grpc.status.UNAUTHENTICATED, details: (err as Error).message });
+          const code = busy ? grpc.status.RESOURCE_EXHAUSTED : grpc.status.UNAUTHENTICATED;
+          return callback({ code, details: statusDetails((err as Error).message) });
         }
+        this.options.connections?.progressed(call.getPeer());
+        callback(null, reply);
       },
       session: (call: grpc.ServerDuplexStream<SealedFrame, SealedFrame>) => this.acceptSession(call),
     });
@@ -214,38 +240,51 @@ export class SessionManager {
     this.backoff.succeeded(peerId);
   }
 
-  private answerHandshake(init: HandshakeInit): HandshakeReply {
+  /** Checks an init from `address` and answers it, keeping the session keys until its stream comes. */
+  private answerHandshake(init: HandshakeInit, address: string): HandshakeReply {
     const now = this.options.clock.monotonic();
     const peerId = verifyInit(init, this.options.identity.id);
     if (this.isBanned(peerId)) throw new HandshakeError('banned', 'this peer is temporarily refusing you: too many invalid messages');
-    this.prunePending(now);
-    if (this.pending.size >= MAX_PENDING) {
-      throw new HandshakeError('malformed', `too many handshakes in progress (${MAX_PENDING}); try again`);
-    }
+    // Before the reply's signature and key exchange: a refused flood costs no more than the check of its init.
+    const refusal = this.pending.refusal(peerId, address, now);
+    if (refusal) throw new HandshakeBusyError(refusal, this.pending.refusalMessage(refusal, address));
     const sessionId = randomBytes(16);
     const { reply, keys } = createReply(this.options.identity, generateEphemeralKey(), init, {
       name: this.options.name,
       sessionId,
     });
-    this.pending.set(sessionId.toString('hex'), { keys, peerId, peerName: init.name, peerKey: init.identityKey, expiresAt: now + PENDING_TTL_MS });
+    const pending = { keys, peerId, peerName: init.name, peerKey: init.identityKey };
+    const admission = this.pending.add(sessionId.toString('hex'), peerId, address, pending, now);
+    if (!admission.admitted) throw new HandshakeBusyError(admission.reason, admission.message);
+    if (admission.replaced) this.options.counters.add('handshake.pending_replaced.per_id_cap');
     this.options.counters.add('handshake.answered');
+    this.options.counters.set('handshake.pending', this.pending.size);
     return reply;
   }
 
   private acceptSession(call: grpc.ServerDuplexStream<SealedFrame, SealedFrame>): void {
     const sessionHex = String(call.metadata.get(SESSION_METADATA_KEY)[0] ?? '');
-    const pending = this.pending.get(sessionHex);
-    if (!pending || pending.expiresAt < this.options.clock.monotonic()) {
+    // Single use: a session id cannot open a second stream.
+    const pending = this.pending.take(sessionHex, this.options.clock.monotonic());
+    this.options.counters.set('handshake.pending', this.pending.size);
+    if (!pending) {
       this.options.counters.add('session.refused.unknown_session');
       call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'unknown or expired session id: handshake first' });
       return;
     }
-    // Single use: a session id cannot open a second stream.
-    this.pending.delete(sessionHex);
-    const session = this.createSession(pending.peerId, pending.peerName, pending.peerKey, false, pending.keys, call, (reason, error) => {
-      if (error) call.emit('error', { code: grpc.status.PERMISSION_DENIED, details: reason });
-      else call.end();
-    });
+    const session = this.createSession(
+      pending.peerId,
+      pending.peerName,
+      pending.peerKey,
+      false,
+      pending.keys,
+      call,
+      (reason, error) => {
+        if (error) call.emit('error', { code: grpc.status.PERMISSION_DENIED, details: statusDetails(reason) });
+        else call.end();
+      },
+      call.getPeer(),
+    );
     call.on('cancelled', () => session.close('cancelled by peer', undefined, false));
   }
 
@@ -257,6 +296,8 @@ export class SessionManager {
     keys: SessionKeys,
     stream: FrameStream,
     finish: (reason: string, error?: Error) => void,
+    /** The connection a stream we answered runs on (grpc-js's getPeer()), reported once the session is confirmed. */
+    connection?: string,
   ): Session {
     let confirmed = initiator;
     const session: Session = new Session(
@@ -274,11 +315,13 @@ export class SessionManager {
           // The responder trusts the stream only once a frame opened under its keys.
           if (!confirmed) {
             confirmed = true;
+            if (connection) this.options.connections?.sessionOpened(connection);
             this.confirm(s, 0);
           }
           this.handleItems(s, items);
         },
         onClose: (s, reason) => {
+          if (connection && confirmed) this.options.connections?.sessionClosed(connection);
           if (this.registry.remove(s)) {
             this.options.counters.add('session.closed');
             this.options.onSessionDown(s, reason);
@@ -331,11 +374,8 @@ export class SessionManager {
         session.send({ kind: { $case: 'ping', value: { nonce: 0 } } });
       }
     }
-    this.prunePending(now);
-  }
-
-  private prunePending(now: number): void {
-    for (const [key, pending] of this.pending) if (pending.expiresAt < now) this.pending.delete(key);
+    this.pending.prune(now);
+    this.options.counters.set('handshake.pending', this.pending.size);
   }
 
   private clientFor(address: { host: string; port: number }): PeerWireClient {

@@ -1,7 +1,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isPeerId } from '../identity/identity.js';
-import { LIMITS, LimitError, utf8Length } from '../limits.js';
+import { LIMITS, LimitError, quote, utf8Length } from '../limits.js';
 import { AppendLog, type AppendLogDamage } from './append-log.js';
 
 /**
@@ -287,7 +287,7 @@ export class HistoryStore implements AsyncDisposable {
 /** Rejects a peer id that is not 32 lowercase hex digits; it becomes a file name. */
 function checkPeerId(peerId: string): void {
   if (typeof peerId !== 'string' || !isPeerId(peerId)) {
-    throw new Error(`peer id ${JSON.stringify(peerId)} is not 32 lowercase hex digits`);
+    throw new Error(`peer id ${quote(peerId)} is not 32 lowercase hex digits`);
   }
 }
 
@@ -299,10 +299,10 @@ function checkPeerId(peerId: string): void {
 function checkMessage(e: { messageId: string; peerId: string; peerName: string; text: string; sentAtMs: number; atMs?: number }): void {
   checkPeerId(e.peerId);
   if (typeof e.messageId !== 'string' || e.messageId.length === 0) {
-    throw new Error(`message id ${JSON.stringify(e.messageId)} is empty or not a string`);
+    throw new Error(`message id ${quote(e.messageId)} is empty or not a string`);
   }
   if (utf8Length(e.messageId) > LIMITS.messageIdBytes) {
-    throw new LimitError('A message id', utf8Length(e.messageId), LIMITS.messageIdBytes);
+    throw new LimitError('A message id', utf8Length(e.messageId), LIMITS.messageIdBytes, 'bytes', e.messageId);
   }
   if (typeof e.text !== 'string' || typeof e.peerName !== 'string') {
     throw new Error(`message ${e.messageId}: text and peerName must be strings`);

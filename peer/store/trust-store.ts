@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { NameBook, type ClaimOutcome, type NameBinding } from '../core/name-book.js';
 import { isPeerId } from '../identity/identity.js';
-import { LIMITS, LimitError, utf8Length } from '../limits.js';
+import { LIMITS, LimitError, quote, utf8Length } from '../limits.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 /**
@@ -98,10 +98,10 @@ export class TrustStore {
 function checkEntry(name: string, id: string, fingerprint: string): void {
   if (typeof name !== 'string' || name.length === 0) throw new Error('a peer name must be a non-empty string');
   const bytes = utf8Length(name);
-  if (bytes > LIMITS.nameBytes) throw new LimitError(`The name ${JSON.stringify(name.slice(0, 16))}…`, bytes, LIMITS.nameBytes);
-  if (!isPeerId(id)) throw new Error(`peer id ${JSON.stringify(id.slice(0, 40))} is not 32 lowercase hex digits`);
+  if (bytes > LIMITS.nameBytes) throw new LimitError('The name', bytes, LIMITS.nameBytes, 'bytes', name);
+  if (!isPeerId(id)) throw new Error(`peer id ${quote(id)} is not 32 lowercase hex digits`);
   if (typeof fingerprint !== 'string' || fingerprint.length === 0 || fingerprint.length > MAX_FINGERPRINT_CHARS) {
-    throw new Error(`fingerprint for ${JSON.stringify(name)} must be 1 to ${MAX_FINGERPRINT_CHARS} characters`);
+    throw new Error(`fingerprint for ${quote(name)} must be 1 to ${MAX_FINGERPRINT_CHARS} characters`);
   }
 }
 
@@ -136,7 +136,7 @@ function parseTrustFile(text: string, path: string): Array<[string, NameBinding]
       !isIdList(b.previousIds) ||
       !isIdList(dismissedIds)
     ) {
-      return fail(`entry ${JSON.stringify(name)} is not {id, fingerprint, boundAtMs, previousIds, dismissedIds}`);
+      return fail(`entry ${quote(name)} is not {id, fingerprint, boundAtMs, previousIds, dismissedIds}`);
     }
     names.push([name, { id: b.id, fingerprint: b.fingerprint, boundAtMs, previousIds: b.previousIds!, dismissedIds: dismissedIds as string[] }]);
   }

@@ -5,7 +5,7 @@ import { decodeAnnouncement, encodeAnnouncement } from '../../peer/discovery/ann
 import { FUZZ_KINDS, makeFuzzPackets } from './fuzz-packets.js';
 
 const identity = generateIdentity();
-const sample = encodeAnnouncement(identity, { name: 'sample', grpcPort: 4000, seq: 3, knownPeers: [] });
+const sample = encodeAnnouncement(identity, { name: 'sample', grpcPort: 4000, seq: 3, sentAtMs: Date.now(), knownPeers: [] });
 
 describe('makeFuzzPackets', () => {
   it('reproduces the same packets from the same seed, and others from another', () => {

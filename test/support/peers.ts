@@ -83,3 +83,8 @@ export function seenBy(peer: StartedPeerProcess): Set<string> {
   }
   return seen;
 }
+
+/** A counter from the peer's control API Stats (0 when it was never counted). */
+export async function counterOf(peer: StartedPeerProcess, name: string): Promise<number> {
+  return (await peer.control.stats()).counters[name] ?? 0;
+}

@@ -8,7 +8,7 @@ import type { PeerEvent } from '../../peer/events.js';
 import type { PeerSpec, Runtime, StartedPeer } from '../../lab/runtimes/runtime.js';
 import { STEP_KINDS } from '../../lab/scenario/steps.js';
 
-const SETTINGS = { announceIntervalMs: 200, expireAfterMs: 2000, keepaliveIntervalMs: 500 };
+const SETTINGS = { announceIntervalMs: 200, expireAfterMs: 2000, keepaliveMs: 500 };
 
 /**
  * Resolves once `already()` says so (asked after subscribing, so nothing falls between)

@@ -11,6 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ControlClient } from '../../../peer/control/control-client.js';
 import type { PeerEvent } from '../../../peer/events.js';
+import type { PeerSettings } from '../../scenario/types.js';
+import { labPeerArgs } from '../peer-args.js';
 
 /** Where multicast goes: loopback only, so no packet leaves this machine. */
 export interface LoopbackNetwork {
@@ -28,9 +30,10 @@ export interface PeerProcessSpec {
   name: string;
   dataDir: string;
   network: LoopbackNetwork;
-  announceIntervalMs?: number;
-  expireAfterMs?: number;
-  keepaliveMs?: number;
+  /** The scenario's settings (the lab's defaults where it gives none), and `args` verbatim. */
+  settings?: PeerSettings;
+  /** Open a session to every peer as soon as it is discovered. */
+  connectOnDiscovery?: boolean;
   /** Pipe commands on stdin (the CLI); otherwise the peer runs with --no-stdin. */
   interactive?: boolean;
   extraArgs?: string[];
@@ -223,9 +226,7 @@ export async function startPeerProcess(spec: PeerProcessSpec): Promise<StartedPe
     '--interface', '127.0.0.1',
     '--multicast-group', spec.network.group,
     '--multicast-port', String(spec.network.port),
-    '--announce-interval', String(spec.announceIntervalMs ?? 200),
-    '--expire-after', String(spec.expireAfterMs ?? 1500),
-    '--keepalive', String(spec.keepaliveMs ?? 1000),
+    ...labPeerArgs(spec.settings ?? {}, spec.connectOnDiscovery),
     '--json',
     ...(spec.interactive ? [] : ['--no-stdin']),
     ...(spec.extraArgs ?? []),

@@ -144,11 +144,9 @@ export class ProcessRuntime implements Runtime {
         this.children.add(child);
         child.once('exit', () => this.children.delete(child));
       },
-      extraArgs: [...(spec.connectOnDiscovery ? ['--connect-on-discovery'] : []), ...(spec.settings.args ?? [])],
+      settings: spec.settings,
+      connectOnDiscovery: spec.connectOnDiscovery,
     };
-    if (spec.settings.announceIntervalMs !== undefined) processSpec.announceIntervalMs = spec.settings.announceIntervalMs;
-    if (spec.settings.expireAfterMs !== undefined) processSpec.expireAfterMs = spec.settings.expireAfterMs;
-    if (spec.settings.keepaliveIntervalMs !== undefined) processSpec.keepaliveMs = spec.settings.keepaliveIntervalMs;
     let child;
     try {
       child = await startPeerProcess(processSpec);

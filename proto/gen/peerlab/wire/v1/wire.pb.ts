@@ -55,6 +55,12 @@ export interface Announcement {
    * (a registry entry, a NAT); empty means "use the source address".
    */
   host: string;
+  /**
+   * Sender's wall clock (ms since the epoch) when it signed this announcement; a
+   * receiver refuses one outside its freshness window (--announce-window), so a
+   * captured announcement cannot be replayed as presence later.
+   */
+  sentAtMs: number;
 }
 
 export interface KnownPeer {
@@ -191,7 +197,17 @@ export interface Pong {
 }
 
 function createBaseAnnouncement(): Announcement {
-  return { version: 0, publicKey: Buffer.alloc(0), id: "", name: "", grpcPort: 0, seq: 0, knownPeers: [], host: "" };
+  return {
+    version: 0,
+    publicKey: Buffer.alloc(0),
+    id: "",
+    name: "",
+    grpcPort: 0,
+    seq: 0,
+    knownPeers: [],
+    host: "",
+    sentAtMs: 0,
+  };
 }
 
 export const Announcement: MessageFns<Announcement> = {
@@ -219,6 +235,9 @@ export const Announcement: MessageFns<Announcement> = {
     }
     if (message.host !== "") {
       writer.uint32(66).string(message.host);
+    }
+    if (message.sentAtMs !== 0) {
+      writer.uint32(72).uint64(message.sentAtMs);
     }
     return writer;
   },
@@ -300,6 +319,14 @@ export const Announcement: MessageFns<Announcement> = {
             message.host = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.sentAtMs = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -325,6 +352,7 @@ export const Announcement: MessageFns<Announcement> = {
     message.seq = object.seq ?? 0;
     message.knownPeers = object.knownPeers?.map((e) => KnownPeer.fromPartial(e)) || [];
     message.host = object.host ?? "";
+    message.sentAtMs = object.sentAtMs ?? 0;
     return message;
   },
 };
