@@ -56,9 +56,13 @@ export interface RunOptions {
  */
 export type RunStatus = 'pass' | 'fail' | 'lab_error' | 'interrupted';
 
+/** How a run (or a repeat of runs) went, and where its report is. */
 export interface RunOutcome {
+  /** Over a repeat: an interrupt, else a lab error, else the aggregate's verdict. */
   status: RunStatus;
   report: Report;
+  /** Each run's own status, in order. */
+  runs: RunStatus[];
   /** Where the report went; undefined when writing it failed (see writeError). */
   files?: WrittenReport;
   /** What stopped the run early, if anything. */
