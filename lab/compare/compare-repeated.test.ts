@@ -3,15 +3,17 @@
  * how often it cries wolf on unchanged code, how often it catches a real 10 % change, and
  * what it says on rows it cannot gate.
  */
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { Metrics } from '../metrics/types.js';
+import { upgradeV1 } from '../report/load-report.js';
 import { sampleReport } from '../report/sample-report.js';
-import type { Report } from '../report/types.js';
+import type { Baseline, Report, ReportV1 } from '../report/types.js';
 import { seededRandom } from '../scenario/random.js';
 import { standardNormal } from '../stats/standard-normal.js';
 import { compareReports, type CompareResult } from './compare.js';
 import { formatCompare } from './format.js';
-import { repeatedSample, SAMPLE_BASELINE } from './repeated-sample.js';
+import { reportOfRuns } from './repeated-sample.js';
 
 /**
  * Run-to-run noise of each metric (σ of a log-normal factor), about what repeated smoke
@@ -54,7 +56,7 @@ function withLatency(report: Report, latency: { p50: number; p90: number; p99: n
 }
 
 function repeated(template: Report, n: number, normal: () => number, scale?: Record<string, number>): Report {
-  return repeatedSample(template, Array.from({ length: n }, () => drawRun(template.metrics, normal, scale)));
+  return reportOfRuns(Array.from({ length: n }, () => drawRun(template.metrics, normal, scale)));
 }
 
 const LATENCY_10 = { 'latency.p50': 1.1, 'latency.p90': 1.1, 'latency.p99': 1.1, 'latency.p99_9': 1.1, 'latency.max': 1.1, 'per_step.latency_p99': 1.1 };
@@ -152,7 +154,7 @@ describe('compare on repeated runs: what each row says', () => {
   it('counts runs that never converged as the worst runs', () => {
     const base = repeated(big, 6, normal);
     const next = repeated(big, 6, normal);
-    for (const run of (next as unknown as { repeat: { runs: Array<{ metrics: Metrics }> } }).repeat.runs) run.metrics.discovery.converged_ms = null;
+    for (const run of next.repeat.runs) run.metrics.discovery.converged_ms = null;
     const result = compareReports(base, next);
     expect(row(result, 'discovery.converged_ms')).toMatchObject({ verdict: 'worse', next: null, change: null });
     expect(result.regression).toBe(true);
@@ -171,9 +173,12 @@ describe('compare on repeated runs: what each row says', () => {
 describe('compare: the machine each report measured', () => {
   const normal = standardNormal(seededRandom(906));
 
+  const quiet: Baseline = { grpc_echo: { p50_us: 95, p99_us: 210, samples: 2000 }, load_avg: { before: [0.4, 0.5, 0.5], after: [0.9, 0.6, 0.5] }, cpu_steal_percent: { before: 0, after: 0 } };
+  const on = (report: Report, baseline: Baseline): Report => ({ ...report, baseline });
+
   it('shows both baselines and warns when the machine changed', () => {
-    const base = repeated(big, 5, normal);
-    const next = { ...repeated(big, 5, normal), baseline: { ...SAMPLE_BASELINE, grpc_echo: { p50_us: 130, p99_us: 215, samples: 2000 }, load_avg: { before: [2.1, 1, 1], after: [2.5, 1, 1] } } } as Report;
+    const base = on(repeated(big, 5, normal), quiet);
+    const next = on(repeated(big, 5, normal), { ...quiet, grpc_echo: { p50_us: 130, p99_us: 215, samples: 2000 }, load_avg: { before: [2.1, 1, 1], after: [2.5, 1, 1] } });
     const result = compareReports(base, next);
     expect(result.machine.warnings).toEqual([
       'the machine changed, not the code: grpc echo p50 95 µs → 130 µs (+37 %, band ±10 %)',
@@ -183,12 +188,13 @@ describe('compare: the machine each report measured', () => {
     expect(text).toMatch(/^grpc echo p50\s+95 µs\s+130 µs$/m);
     expect(text).toMatch(/^load average, 1 min \(before → after\)\s+0\.40 → 0\.90\s+2\.10 → 2\.50$/m);
     expect(text).toContain('warning: the machine changed, not the code: grpc echo p50');
-    expect(compareReports(base, repeated(big, 5, normal)).machine.warnings).toEqual([]);
+    expect(compareReports(base, on(repeated(big, 5, normal), { ...quiet, grpc_echo: { p50_us: 99, p99_us: 200, samples: 1000 } })).machine.warnings).toEqual([]);
   });
 
-  it('says a v1 report has no baseline', () => {
-    const result = compareReports(small, repeated(small, 5, normal));
-    expect(result.machine.notes).toEqual(['BASE has no noise baseline (schema 1, from before baselines were measured): the machine\'s noise cannot be compared']);
+  it('says a schema 1 report has no baseline', async () => {
+    const v1 = upgradeV1(JSON.parse(await readFile(new URL('../../reports/baselines/smoke.json', import.meta.url), 'utf8')) as ReportV1);
+    const result = compareReports(v1, on(repeated(small, 5, normal), quiet));
+    expect(result.machine.notes).toEqual(["BASE has no noise baseline (a schema 1 report, from before baselines were measured): the machine's noise cannot be compared"]);
     expect(formatCompare(result)).toMatch(/^grpc echo p50\s+—\s+95 µs$/m);
   });
 });

@@ -1,5 +1,5 @@
-import type { Report } from '../report/types.js';
-import { baselineOf, type Baseline } from './runs.js';
+import type { Baseline, Report } from '../report/types.js';
+import { measuredBaseline } from './runs.js';
 
 /** One line of the side-by-side baseline table. */
 export interface MachineRow {
@@ -32,12 +32,13 @@ const STEAL_FLOOR = 1;
  * machine's, not the code's.
  */
 export function compareMachines(base: Report, next: Report, band: number): MachineComparison {
-  const b = baselineOf(base) ?? null;
-  const n = baselineOf(next) ?? null;
+  const b = measuredBaseline(base) ?? null;
+  const n = measuredBaseline(next) ?? null;
   const missing = [b ? '' : 'BASE', n ? '' : 'NEW'].filter(Boolean);
-  const notes = missing.length
-    ? [`${missing.join(' and ')} ${missing.length > 1 ? 'have' : 'has'} no noise baseline (schema 1, from before baselines were measured): the machine's noise cannot be compared`]
-    : [];
+  const notes = [
+    ...(missing.length ? [`${missing.join(' and ')} ${missing.length > 1 ? 'have' : 'has'} no noise baseline (a schema 1 report, from before baselines were measured): the machine's noise cannot be compared`] : []),
+    ...[...new Set([...(b?.notes ?? []), ...(n?.notes ?? [])])],
+  ];
   const show = (x: Baseline | null, f: (x: Baseline) => string) => (x ? f(x) : '—');
   const rows: MachineRow[] = [
     { name: 'grpc echo p50', base: show(b, (x) => us(x.grpc_echo.p50_us)), next: show(n, (x) => us(x.grpc_echo.p50_us)) },

@@ -1,28 +1,28 @@
 import type { Metrics } from '../metrics/types.js';
+import { buildReport } from '../report/build-report.js';
+import { SAMPLE_ENVIRONMENT, sampleBaseline, sampleScenarioYaml } from '../report/sample-report.js';
 import type { Report } from '../report/types.js';
-import type { Baseline } from './runs.js';
-
-/** A quiet machine's baseline, for sample reports. */
-export const SAMPLE_BASELINE: Baseline = {
-  grpc_echo: { p50_us: 95, p99_us: 210, samples: 2000 },
-  load_avg: { before: [0.4, 0.5, 0.5], after: [0.9, 0.6, 0.5] },
-  cpu_steal_percent: { before: 0, after: 0 },
-};
+import { parseScenario } from '../scenario/parse.js';
 
 /**
- * A schema-2-shaped report of repeated runs built from `template` (a one-run report) and
- * each run's metrics, with the fields compare and calibrate read (`repeat.runs[i].metrics`,
- * `baseline`). `metrics` stays run 0's: tests of the band rule set it themselves.
+ * A report of repeated runs whose per-run metrics are given outright (tests draw them from
+ * known distributions; building them from synthetic events would be slower and less
+ * controlled). The sample scenario, environment and baselines; medians and intervals as
+ * any report's.
  */
-export function repeatedSample(template: Report, runs: readonly Metrics[], baseline: Baseline = SAMPLE_BASELINE): Report {
-  const repeat = {
-    count: runs.length,
-    statistic: 'median' as const,
-    runs: runs.map((metrics, index) => ({
-      index, seed: template.seed + index, verdict: 'pass' as const, verdict_reasons: [], started_at: template.started_at,
-      duration_ms: metrics.duration_ms, metrics, slos: [], baseline,
+export function reportOfRuns(runs: readonly Metrics[]): Report {
+  const [scenario] = parseScenario(sampleScenarioYaml(), 'scenarios/sample-churn.yaml', {});
+  const start = Date.parse('2025-01-02T03:04:05.000Z');
+  return buildReport({
+    scenario: scenario!,
+    runtime: 'process',
+    environment: SAMPLE_ENVIRONMENT,
+    runs: runs.map((metrics, i) => ({
+      startedAt: new Date(start + i * 60_000),
+      finishedAt: new Date(start + i * 60_000 + metrics.duration_ms),
+      events: [],
+      metrics,
+      baseline: sampleBaseline(i),
     })),
-    aggregate: {},
-  };
-  return { ...template, metrics: runs[0] ?? template.metrics, repeat, baseline } as Report;
+  });
 }
