@@ -5,7 +5,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import type { Metrics } from '../metrics/types.js';
 import { upgradeV1 } from '../report/load-report.js';
 import { sampleReport } from '../report/sample-report.js';
 import type { Baseline, Report, ReportV1 } from '../report/types.js';
@@ -13,18 +12,7 @@ import { seededRandom } from '../scenario/random.js';
 import { standardNormal } from '../stats/standard-normal.js';
 import { compareReports, type CompareResult } from './compare.js';
 import { formatCompare } from './format.js';
-import { reportOfRuns } from './repeated-sample.js';
-
-/**
- * Run-to-run noise of each metric (σ of a log-normal factor), about what repeated smoke
- * runs show on a shared 2-core machine: medians steady, tails and discovery noisy.
- */
-const NOISE: Record<string, number> = {
-  'latency.p50': 0.03, 'latency.p90': 0.04, 'latency.p99': 0.08, 'latency.p99_9': 0.15, 'latency.max': 0.3,
-  'throughput.mean_delivered_per_s': 0.01, 'discovery.converged_ms': 0.1, 'discovery.p50_ms': 0.1,
-  'handshake.p50_ms': 0.15, 'handshake.p99_ms': 0.3, 'memory.max_rss_mb': 0.02, 'memory.mean_rss_mb': 0.02, 'cpu.mean_percent': 0.1,
-};
-const STEP_NOISE = { delivered_per_s: 0.01, latency_p99: 0.08 };
+import { noisyRuns, RUN_NOISE, withLatency } from './noisy-runs.js';
 
 // 1,000 messages per load step, none lost: p50, p90, p99 and each step's p99 have enough samples
 // to gate. Latencies set to a loaded run's (p50 20 ms), so that 10 % of each is above the 1 ms
@@ -32,32 +20,7 @@ const STEP_NOISE = { delivered_per_s: 0.01, latency_p99: 0.08 };
 const big = withLatency(sampleReport({ sendsPerStep: 1000, lost: [] }).report, { p50: 20, p90: 28, p99: 45, p99_9: 60, max: 80 });
 const small = sampleReport().report; // 100 per step: p99 of ~200 messages
 
-/** One run's metrics: every noisy metric drawn around the template's value, times `scale[metric]` if given. */
-function drawRun(template: Metrics, normal: () => number, scale: Record<string, number> = {}): Metrics {
-  const m = structuredClone(template);
-  for (const [path, sigma] of Object.entries(NOISE)) {
-    const keys = path.split('.');
-    const parent = keys.slice(0, -1).reduce<Record<string, unknown>>((node, k) => node[k] as Record<string, unknown>, m as unknown as Record<string, unknown>);
-    const leaf = keys.at(-1)!;
-    parent[leaf] = (parent[leaf] as number) * Math.exp(sigma * normal()) * (scale[path] ?? 1);
-  }
-  for (const step of m.per_step) {
-    step.delivered_per_s *= Math.exp(STEP_NOISE.delivered_per_s * normal());
-    step.latency.p99 *= Math.exp(STEP_NOISE.latency_p99 * normal()) * (scale['per_step.latency_p99'] ?? 1);
-  }
-  return m;
-}
-
-function withLatency(report: Report, latency: { p50: number; p90: number; p99: number; p99_9: number; max: number }): Report {
-  const r = structuredClone(report);
-  Object.assign(r.metrics.latency, latency);
-  for (const step of r.metrics.per_step) step.latency.p99 = latency.p99;
-  return r;
-}
-
-function repeated(template: Report, n: number, normal: () => number, scale?: Record<string, number>): Report {
-  return reportOfRuns(Array.from({ length: n }, () => drawRun(template.metrics, normal, scale)));
-}
+const repeated = (template: Report, n: number, normal: () => number, scale?: Record<string, number>) => noisyRuns(template.metrics, n, normal, { scale });
 
 const LATENCY_10 = { 'latency.p50': 1.1, 'latency.p90': 1.1, 'latency.p99': 1.1, 'latency.p99_9': 1.1, 'latency.max': 1.1, 'per_step.latency_p99': 1.1 };
 const row = (r: CompareResult, metric: string) => r.rows.find((x) => x.metric === metric)!;
@@ -134,16 +97,9 @@ describe('compare on repeated runs: what each row says', () => {
   });
 
   it('counts a significant change within the practical threshold as the same', () => {
-    const quiet = { ...NOISE };
     const tiny = standardNormal(seededRandom(905));
-    const calm = (scale?: Record<string, number>) => {
-      Object.assign(NOISE, Object.fromEntries(Object.keys(NOISE).map((k) => [k, 0.002])));
-      try {
-        return repeated(big, 10, tiny, scale);
-      } finally {
-        Object.assign(NOISE, quiet);
-      }
-    };
+    const noise = Object.fromEntries(Object.keys(RUN_NOISE).map((k) => [k, 0.002]));
+    const calm = (scale?: Record<string, number>) => noisyRuns(big.metrics, 10, tiny, { noise, scale });
     const result = compareReports(calm(), calm({ 'memory.max_rss_mb': 1.03 }));
     const mem = row(result, 'memory.max_rss_mb');
     expect(mem.test!.significant).toBe(true);
@@ -160,10 +116,17 @@ describe('compare on repeated runs: what each row says', () => {
     expect(result.regression).toBe(true);
   });
 
+  it('with 5 against 5 runs still catches a clear shift: metrics equal in every run leave the family', () => {
+    const result = compareReports(repeated(big, 5, normal), repeated(big, 5, normal, { 'latency.p50': 1.5 }));
+    // 13 gated, less delivery.ratio and delivery.duplicates: .05/11 = .0045 ≥ 1/252, the best 5 vs 5 can do.
+    expect(result.family).toBe(11);
+    expect(row(result, 'latency.p50').verdict).toBe('worse');
+  });
+
   it('leaves out of the family what cannot be significant, and says so', () => {
     const result = compareReports(repeated(big, 2, normal), repeated(big, 2, normal, { 'latency.p50': 2 }));
     expect(result.family).toBe(0);
-    expect(row(result, 'latency.p50').note).toBe('cannot be significant with 2 against 2 runs (smallest possible p 0.17)');
+    expect(row(result, 'latency.p50').note).toBe('cannot be significant: with 2 against 2 runs the smallest possible p is 0.17, above 0.05');
     expect(result.regression).toBe(false);
     // Every run the same value (no duplicates anywhere): no test to run, nothing to say.
     expect(row(result, 'delivery.duplicates').note).toBeUndefined();
@@ -196,5 +159,8 @@ describe('compare: the machine each report measured', () => {
     const result = compareReports(v1, on(repeated(small, 5, normal), quiet));
     expect(result.machine.notes).toEqual(["BASE has no noise baseline (a schema 1 report, from before baselines were measured): the machine's noise cannot be compared"]);
     expect(formatCompare(result)).toMatch(/^grpc echo p50\s+—\s+95 µs$/m);
+    // One side has one run: the band rule, said so.
+    expect(result.method).toBe('band');
+    expect(formatCompare(result)).toContain('One run cannot tell noise from change (BASE has one run): compared by the noise band ±10 %');
   });
 });

@@ -4,6 +4,7 @@ import { holmBonferroni } from '../stats/holm.js';
 import { mannWhitneyU, type MannWhitneyResult } from '../stats/mann-whitney.js';
 import { median } from '../stats/median.js';
 import { shiftConfidenceInterval } from '../stats/shift-interval.js';
+import { taroneFamily } from '../stats/tarone.js';
 import type { CompareRow } from './compare.js';
 import type { MetricRule } from './metrics-of-interest.js';
 import { perRunValues } from './runs.js';
@@ -22,8 +23,8 @@ interface Measured {
 /**
  * Rows for repeated runs: per metric a Mann–Whitney test on the per-run values. The gated
  * family is every metric that gates (enough samples) and whose pooled values could reach
- * p ≤ alpha at all (all-equal values, or too few runs, cannot: leaving them out costs no
- * power and keeps the family-wise rate, as Tarone's refinement of Bonferroni argues).
+ * significance in it at all (Tarone: all-equal values never can, nor can 5 against 5 runs
+ * in a family of 13), which keeps the family-wise rate and spares the rest the dilution.
  * Holm–Bonferroni runs over the family's one-sided "worse" p-values (and, for reporting,
  * separately over the "better" ones). A metric is worse when its test is significant and
  * the change of medians is beyond the practical threshold.
@@ -37,7 +38,9 @@ export function testedRows(
   const allRuns = [...baseRuns, ...nextRuns];
   const measured = rules.map((rule) => measure(rule, perRunValues(rule, baseRuns), perRunValues(rule, nextRuns)));
   const notes = rules.map((rule) => notGatedBecause(rule, allRuns));
-  const family = rules.flatMap((_, i) => (notes[i] === undefined && measured[i]!.mw.smallestPossibleP <= alpha ? [i] : []));
+  const gated = rules.flatMap((_, i) => (notes[i] === undefined ? [i] : []));
+  const tarone = taroneFamily(gated.map((i) => measured[i]!.mw.smallestPossibleP), alpha);
+  const family = gated.filter((_, j) => tarone.members[j]);
   const worse = holmBonferroni(family.map((i) => measured[i]!.pWorse), alpha);
   const better = holmBonferroni(family.map((i) => measured[i]!.pBetter), alpha);
 
@@ -52,7 +55,7 @@ export function testedRows(
     const beyond = beyondThreshold(rule, median(m.base), median(m.next), minChange);
     const mediansAgree = improved(rule, median(m.base), median(m.next)) !== towardWorse;
     const verdict = significant && beyond && mediansAgree ? (towardWorse ? 'worse' : 'better') : 'same';
-    const note = notes[i] ?? whySame(rule, m, { significant, beyond, mediansAgree, inFamily: k >= 0, minChange });
+    const note = notes[i] ?? whySame(rule, m, { significant, beyond, mediansAgree, inFamily: k >= 0, alpha, k: tarone.k, minChange });
     return {
       metric: rule.metric, unit: rule.unit, base: baseMedian, next: nextMedian, change: relativeChange(baseMedian, nextMedian),
       direction: rule.direction, verdict, gate: notes[i] === undefined,
@@ -73,11 +76,12 @@ function measure(rule: MetricRule, base: number[], next: number[]): Measured {
 function whySame(
   rule: MetricRule,
   m: Measured,
-  s: { significant: boolean; beyond: boolean; mediansAgree: boolean; inFamily: boolean; minChange: number },
+  s: { significant: boolean; beyond: boolean; mediansAgree: boolean; inFamily: boolean; alpha: number; k: number; minChange: number },
 ): string | undefined {
   const allEqual = [...m.base, ...m.next].every((v) => v === m.base[0]);
   if (!s.inFamily && !allEqual) {
-    return `cannot be significant with ${m.base.length} against ${m.next.length} runs (smallest possible p ${m.mw.smallestPossibleP.toPrecision(2)})`;
+    const bar = `${s.alpha}${s.k > 1 ? `/${s.k}` : ''}`;
+    return `cannot be significant: with ${m.base.length} against ${m.next.length} runs the smallest possible p is ${m.mw.smallestPossibleP.toPrecision(2)}, above ${bar}`;
   }
   if (s.significant && !s.mediansAgree) return 'the ranks and the medians point different ways';
   if (s.significant && !s.beyond) {

@@ -5,3 +5,4 @@ export { shiftConfidenceInterval, type ShiftInterval } from './shift-interval.js
 export { coefficientOfVariation, madOverMedian } from './spread.js';
 export { normalSurvival } from './normal.js';
 export { standardNormal } from './standard-normal.js';
+export { taroneFamily } from './tarone.js';
