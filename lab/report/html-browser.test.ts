@@ -19,7 +19,7 @@ beforeAll(async () => {
   await mkdir(root, { recursive: true });
   profile = await mkdtemp(join(tmpdir(), 'peerlab-chromium-'));
   const { report, events } = sampleReport();
-  files = await writeReport(root, report, events);
+  files = await writeReport(root, report, [events]);
   context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,

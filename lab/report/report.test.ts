@@ -26,7 +26,7 @@ describe('writeReport', () => {
   const { report, events } = sampleReport();
   let files: WrittenReport;
   beforeAll(async () => {
-    files = await writeReport(root, report, events);
+    files = await writeReport(root, report, [events]);
   });
 
   it('writes all five files into <root>/<scenario>/<stamp>/', async () => {
@@ -83,7 +83,7 @@ describe('writeReport', () => {
   });
 
   it('never overwrites an earlier run with the same stamp', async () => {
-    const again = await writeReport(root, report, events);
+    const again = await writeReport(root, report, [events]);
     expect(again.dir).toBe(`${files.dir}-2`);
   });
 
@@ -99,7 +99,7 @@ describe('hostile names', () => {
   report.metrics.errors.count++;
 
   it('render as text in HTML, Markdown and JUnit, and make a safe folder name', async () => {
-    const files = await writeReport(root, report, events);
+    const files = await writeReport(root, report, [events]);
     expect(files.dir.startsWith(join(root, 'script-alert-x-script-pipes-ticks'))).toBe(true);
     const html = await readFile(files.html, 'utf8');
     expect(html).not.toContain('<script');

@@ -10,9 +10,11 @@ import { parseSlo } from './slo.js';
 import { readStep } from './steps.js';
 import type { ParamValue, Scenario } from './types.js';
 
-const TOP_LEVEL = ['name', 'description', 'seed', 'params', 'peer', 'steps', 'slos'] as const;
+const TOP_LEVEL = ['name', 'description', 'seed', 'repeat', 'params', 'peer', 'steps', 'slos'] as const;
 /** A run's seed when the file gives none. */
 export const DEFAULT_SEED = 1;
+/** The most runs one report may hold: enough for any statistic, few enough to finish. */
+export const MAX_REPEAT = 100;
 
 /** Reads, validates and expands a scenario file: one Scenario per sweep combination. */
 export async function loadScenario(path: string, overrides: Record<string, string> = {}): Promise<Scenario[]> {
@@ -74,6 +76,7 @@ function settingsWithOverrides(params: Map<string, ParamValue[]>, overrides: Rec
     const key = rawKey.startsWith('params.') ? rawKey.slice('params.'.length) : rawKey;
     const values = parseOverrideValue(text);
     const isPeer = key.startsWith('peer.') && PEER_FIELDS.includes(key.slice(5));
+    if (key === 'repeat') throw new ScenarioError(f.file, `--set ${rawKey}`, 'the number of runs is not a setting; use --repeat N');
     if (key !== 'seed' && !isPeer && !params.has(key)) {
       const settable = [...params.keys(), 'seed', ...PEER_FIELDS.map((k) => `peer.${k}`)];
       throw new ScenarioError(f.file, `--set ${rawKey}`, `unknown setting; settable: ${settable.join(', ')}`);
@@ -84,8 +87,24 @@ function settingsWithOverrides(params: Map<string, ParamValue[]>, overrides: Rec
   return settings;
 }
 
+/**
+ * The scenario as run with another seed: the same file, params and overrides, with its
+ * `random` picks and load draws made from `seed` (run i of a repeat uses deriveSeed(seed, i)).
+ */
+export function withSeed(scenario: Scenario, seed: number): Scenario {
+  if (seed === scenario.seed) return scenario;
+  const rebuilt = buildScenario({ ...scenario.tree, seed }, new Fields(scenario.file));
+  return { ...rebuilt, repeat: scenario.repeat, params: scenario.params, sweep: scenario.sweep, overrides: scenario.overrides };
+}
+
+/** Checks a run count from the file or the command line: 1..MAX_REPEAT. */
+export function checkRepeat(value: unknown, f: Fields, path: string): number {
+  return f.number(value, path, `a whole number of runs from 1 to ${MAX_REPEAT}`, { integer: true, min: 1, max: MAX_REPEAT });
+}
+
 function buildScenario(tree: Record<string, unknown>, f: Fields): Omit<Scenario, 'params' | 'sweep' | 'overrides'> {
   const seed = tree.seed === undefined ? DEFAULT_SEED : f.number(tree.seed, 'seed', 'a whole number from 0 to 4294967295', { integer: true, min: 0, max: 2 ** 32 - 1 });
+  const repeat = tree.repeat === undefined ? 1 : checkRepeat(tree.repeat, f, 'repeat');
   const roster = new Roster(f, seededRandom(seed));
   const rawSteps = f.list(tree.steps, 'steps', 'steps');
   if (rawSteps.length === 0) f.fail('steps', 'needs at least one step (start with "- start: { count: 5 }")');
@@ -97,8 +116,10 @@ function buildScenario(tree: Record<string, unknown>, f: Fields): Omit<Scenario,
     description: tree.description === undefined ? '' : typeof tree.description === 'string' ? tree.description.trim() : f.fail('description', `must be text, got ${shown(tree.description)}`),
     file: f.file,
     seed,
+    repeat,
     peer: readPeerSettings(tree.peer, f),
     steps,
     slos,
+    tree,
   };
 }

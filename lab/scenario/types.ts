@@ -100,6 +100,8 @@ export interface Scenario {
   /** The file it came from, as given to loadScenario. */
   file: string;
   seed: number;
+  /** How many independent runs make one report (`repeat:` in the file, `--repeat N`); 1 by default. */
+  repeat: number;
   /** Every param's value as run. */
   params: Record<string, ParamValue>;
   /** The swept params and their value in this run ({} when not a sweep). */
@@ -109,4 +111,10 @@ export interface Scenario {
   peer: PeerSettings;
   steps: Step[];
   slos: Slo[];
+  /**
+   * The file's content with params and overrides applied, before validation. `random`
+   * picks are resolved from the seed when the file is read, so running it with another
+   * seed (run i of a repeat) reads this again (see withSeed).
+   */
+  tree: Readonly<Record<string, unknown>>;
 }

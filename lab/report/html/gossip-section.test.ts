@@ -28,7 +28,7 @@ function gossipReport(options: SyntheticGossipOptions = {}) {
   const events = syntheticGossipRun(options);
   const [scenario] = parseScenario(YAML, 'scenarios/gossip-sample.yaml');
   const metrics = computeMetrics(events);
-  return buildReport({ scenario: scenario!, runtime: 'process', startedAt: '2025-01-02T03:04:05.000Z', finishedAt: '2025-01-02T03:04:15.000Z', events, metrics, environment: SAMPLE_ENVIRONMENT });
+  return buildReport({ scenario: scenario!, runtime: 'process', runs: [{ startedAt: '2025-01-02T03:04:05.000Z', finishedAt: '2025-01-02T03:04:15.000Z', events, metrics }], environment: SAMPLE_ENVIRONMENT });
 }
 
 function validator() {
