@@ -47,7 +47,8 @@ export function loadWindows(events: readonly HistoryEvent[], runEnd: number): Lo
     if (e.type !== 'step' || e.name !== 'load') continue;
     let w = windows.get(e.index);
     if (!w) {
-      w = { index: e.index, label: e.label ?? `load #${e.index}`, begin: e.t, end: runEnd, detail: undefined, endDetail: undefined };
+      // The load's schedule starts when the step was due (its first arrival's scheduledT), a hair before its begin event.
+      w = { index: e.index, label: e.label ?? `load #${e.index}`, begin: Math.min(e.t, e.scheduledT ?? e.t), end: runEnd, detail: undefined, endDetail: undefined };
       windows.set(e.index, w);
     }
     if (e.phase === 'begin') w.detail = e.detail;

@@ -48,9 +48,10 @@ export function renderMarkdown(report: Report): string {
     `| errors | ${m.errors.count} |`,
   );
   if (m.per_step.length) {
-    lines.push('', '### Load steps', '', '| step | offered | delivered | p50 | p99 | planned | cut |', '|---|---:|---:|---:|---:|---:|---:|');
+    // planned − sent: arrivals skipped (sender down, load paused) or cut (the run ended first).
+    lines.push('', '### Load steps', '', '| step | offered | delivered | p50 | p99 | planned | sent | cut |', '|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const s of m.per_step) {
-      lines.push(`| ${md(s.label)} | ${formatMetric(s.offered_per_s, 'per_s')} | ${formatMetric(s.delivered_per_s, 'per_s')} | ${formatMetric(s.latency.p50, 'ms')} | ${formatMetric(s.latency.p99, 'ms')} | ${s.planned ?? '—'} | ${s.cut ?? '—'} |`);
+      lines.push(`| ${md(s.label)} | ${formatMetric(s.offered_per_s, 'per_s')} | ${formatMetric(s.delivered_per_s, 'per_s')} | ${formatMetric(s.latency.p50, 'ms')} | ${formatMetric(s.latency.p99, 'ms')} | ${s.planned ?? '—'} | ${formatMetric(s.sent, 'count')} | ${s.cut ?? '—'} |`);
     }
   }
   if (m.gossip) lines.push(...gossipMarkdown(m.gossip));
