@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../scenario/random.js';
 import { shiftConfidenceInterval } from './shift-interval.js';
+import { standardNormal } from './standard-normal.js';
 
 describe('shiftConfidenceInterval', () => {
   it('takes the k-th smallest and largest pairwise differences (5 against 5: k = 3)', () => {
@@ -23,8 +24,7 @@ describe('shiftConfidenceInterval', () => {
   });
 
   it('covers a known shift about as often as it says (seeded simulation)', () => {
-    const random = seededRandom(5);
-    const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const normal = standardNormal(seededRandom(5));
     let covered = 0;
     let confidence = 0;
     const trials = 1000;
