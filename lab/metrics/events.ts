@@ -69,8 +69,11 @@ export interface SampleEvent {
   peer: string;
   rssBytes: number;
   heapUsedBytes: number;
-  /** CPU use since the previous sample, percent of one core (may exceed 100). */
-  cpuPercent: number;
+  /**
+   * CPU use since the previous sample, percent of one core (may exceed 100), timed on the
+   * peer's own clock where the runtime can; absent on a peer's first sample.
+   */
+  cpuPercent?: number;
 }
 
 /** A peer process/container started, answered its control API (ready) or exited. */

@@ -3,7 +3,7 @@
  * every peer's events into the history, the machine's noise baseline before and after;
  * then metrics and SLOs. Every peer the run started is killed before it returns, whatever
  * happened (the runtime's own close() is the caller's second line of defence).
- * `runScenario` writes the report of one run; `runRepeated` (repeat.ts) of several.
+ * The report is written by `runRepeated` and `runScenario` (repeat.ts), for one run or many.
  */
 import { availableParallelism } from 'node:os';
 import { measureBaselineWindow, type BaselineWindow } from '../baseline/baseline.js';
@@ -91,8 +91,8 @@ export interface RunRecord {
 /** Runs `scenario` once on `runtime` (run `index` of a repeat): everything but the report. */
 export async function executeRun(scenario: Scenario, runtime: Runtime, options: Omit<RunOptions, 'runtime' | 'outDir'> & { index?: number }): Promise<RunRecord> {
   assertRuntimeSupports(scenario, runtime);
-  const window = options.baselineWindowMs === undefined ? {} : { windowMs: options.baselineWindowMs };
-  const before = await measureBaselineWindow(window);
+  const baselineOptions = options.baselineWindowMs === undefined ? {} : { windowMs: options.baselineWindowMs };
+  const before = await measureBaselineWindow(baselineOptions);
   const ctx = createContext(scenario, runtime, options);
   const sampler = new Sampler(ctx);
   const startedAt = new Date();
@@ -130,7 +130,7 @@ export async function executeRun(scenario: Scenario, runtime: Runtime, options: 
     await teardown(ctx);
   }
   const finishedAt = new Date();
-  const after = await measureBaselineWindow(window);
+  const after = await measureBaselineWindow(baselineOptions);
 
   const events = ctx.recorder.events;
   const metrics = computeMetrics(events);

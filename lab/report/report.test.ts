@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadReport, ReportError } from './load-report.js';
@@ -38,7 +39,11 @@ describe('writeReport', () => {
     const data = JSON.parse(await readFile(files.json, 'utf8'));
     const validate = validator();
     expect(validate(data), JSON.stringify(validate.errors)).toBe(true);
-    expect(data).toMatchObject({ schemaVersion: 1, seed: 42, runtime: 'process', scenario: { name: 'sample-churn', params: { peers: 5 } } });
+    expect(data).toMatchObject({ schemaVersion: 2, seed: 42, runtime: 'process', scenario: { name: 'sample-churn', params: { peers: 5 } } });
+    // One run is a repeat of one: its own metrics, verdict and baseline are run 0's.
+    expect(data.repeat).toMatchObject({ count: 1, statistic: 'median', runs: [{ index: 0, seed: 42, verdict: 'fail' }] });
+    expect(data.repeat.runs[0].metrics).toEqual(data.metrics);
+    expect(data.repeat.aggregate['latency.p50']).toEqual({ median: data.metrics.latency.p50, ci_low: data.metrics.latency.p50, ci_high: data.metrics.latency.p50, confidence: 0, values: [data.metrics.latency.p50] });
   });
 
   it('has a schema that rejects a broken report', () => {
@@ -55,10 +60,10 @@ describe('writeReport', () => {
     expect(report.verdict_reasons).toEqual([expect.stringMatching(/^SLO not met: latency\.p99 was [\d.]+ s; needs < 50 ms$/)]);
   });
 
-  it('writes every event to history.jsonl, one per line, that recomputes the same metrics', async () => {
+  it('writes every event to history.jsonl, one per line with its run index, that recomputes the same metrics', async () => {
     const lines = (await readFile(files.history, 'utf8')).trimEnd().split('\n');
     expect(lines).toHaveLength(events.length);
-    expect(JSON.parse(lines[0]!)).toEqual(events[0]);
+    expect(JSON.parse(lines[0]!)).toEqual({ run: 0, ...events[0] });
     const { computeMetrics } = await import('../metrics/collector.js');
     expect(computeMetrics(lines.map((l) => JSON.parse(l)))).toEqual(report.metrics);
   });
@@ -118,9 +123,22 @@ describe('loadReport', () => {
   it('rejects an unknown schemaVersion with a clear error', async () => {
     const path = join(root, 'future.json');
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(path, JSON.stringify({ schemaVersion: 2, metrics: {} }));
+    await writeFile(path, JSON.stringify({ schemaVersion: 3, metrics: {} }));
     await expect(loadReport(path)).rejects.toThrow(ReportError);
-    await expect(loadReport(path)).rejects.toThrow(`${path}: report schemaVersion 2 is not supported; this peerlab reads schemaVersion 1.`);
+    await expect(loadReport(path)).rejects.toThrow(`${path}: report schemaVersion 3 is not supported; this peerlab reads schemaVersion 1 and 2.`);
+  });
+
+  it('loads a schemaVersion 1 report (the committed smoke baseline) as one run with an unmeasured baseline', async () => {
+    const path = fileURLToPath(new URL('../../reports/baselines/smoke.json', import.meta.url));
+    const v1 = JSON.parse(await readFile(path, 'utf8'));
+    expect(v1.schemaVersion).toBe(1);
+    const report = await loadReport(path);
+    expect(report.schemaVersion).toBe(2);
+    expect(report.metrics).toEqual(v1.metrics);
+    expect(report.repeat).toMatchObject({ count: 1, runs: [{ index: 0, seed: v1.seed, verdict: v1.verdict, metrics: v1.metrics }] });
+    expect(report.repeat.aggregate['latency.p99']?.values).toEqual([v1.metrics.latency.p99]);
+    expect(report.baseline.grpc_echo.samples).toBe(0);
+    expect(report.baseline.notes).toEqual(['not measured: a schemaVersion 1 report has no baseline']);
   });
 
   it('rejects a file that is not a report', async () => {

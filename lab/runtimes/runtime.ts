@@ -31,8 +31,8 @@ export interface PeerSpec {
 export interface ResourceSample {
   rssBytes: number;
   heapUsedBytes: number;
-  /** CPU use since the previous sample, percent of one core (may exceed 100). */
-  cpuPercent: number;
+  /** CPU use since the previous sample, percent of one core (may exceed 100); undefined when there is no previous reading to measure from. */
+  cpuPercent?: number;
 }
 
 /** How a peer ended. */
