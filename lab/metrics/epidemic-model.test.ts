@@ -157,15 +157,16 @@ describe('the model on a time axis', () => {
     expect(() => modelOnTime(model, Number.NaN)).toThrow('perHopMs must be a finite number ≥ 0, got NaN');
   });
 
-  it('reads times to a share off the curve as drawn (straight between rounds), null when push never gets there', () => {
+  it('reads the time to a share off the staircase: the first round that reaches it, null when push never gets there', () => {
     const points = modelOnTime(model, 10);
-    const r1 = points[1]!;
-    const r2 = points[2]!;
-    const half = modelTimeTo(points, 0.5)!;
-    expect(half).toBeGreaterThan(r1.t_ms);
-    expect(half).toBeLessThan(r2.t_ms);
-    expect(r1.share + ((half - r1.t_ms) / 10) * (r2.share - r1.share)).toBeCloseTo(0.5, 9);
-    expect(modelTimeTo(points, 0.99)).toBeGreaterThan(half);
+    // Round 1 reaches 4 of 19 peers; round 2 is the first past half.
+    expect(points[1]!.share).toBeLessThan(0.5);
+    expect(points[2]!.share).toBeGreaterThan(0.5);
+    expect(modelTimeTo(points, 0.5)).toBe(20);
+    expect(modelTimeTo(points, 4 / 19)).toBe(10);
+    expect(modelTimeTo(points, 0)).toBe(0);
+    const ninetyNine = points.find((p) => p.share >= 0.99)!;
+    expect(modelTimeTo(points, 0.99)).toBe(ninetyNine.t_ms);
     expect(modelTimeTo(points, 1)).toBeNull();
     expect(modelTimeTo(modelOnTime(pushGossipModel({ peers: 1000, fanout: 2, ttl: 3 }), 10), 0.5)).toBeNull();
   });

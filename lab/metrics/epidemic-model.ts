@@ -89,18 +89,13 @@ export function modelOnTime(model: PushGossipModel, perHopMs: number): ModelPoin
 }
 
 /**
- * When the model curve, drawn as straight lines between rounds, first reaches `share` of
- * the non-author peers; null when push alone never gets there.
+ * When the model first has `share` of the non-author peers: the time of the first round
+ * whose expected share reaches it (in the round model a round's deliveries all land at its
+ * time, so the curve is a staircase); null when push alone never gets there.
  */
 export function modelTimeTo(points: readonly ModelPoint[], share: number): number | null {
-  for (let i = 1; i < points.length; i++) {
-    const a = points[i - 1]!;
-    const b = points[i]!;
-    if (b.share + 1e-12 < share) continue;
-    if (b.share === a.share) return b.t_ms;
-    return a.t_ms + ((share - a.share) / (b.share - a.share)) * (b.t_ms - a.t_ms);
-  }
-  return null;
+  // A hair of slack, so a share that is exactly reached is not missed by rounding.
+  return points.find((p) => p.share + 1e-12 >= share)?.t_ms ?? null;
 }
 
 function wholeAtLeast(name: string, value: number, min: number): void {

@@ -80,7 +80,7 @@ export interface GossipModelReport {
   amplification: number;
   /** Expected hops of a peer's first copy, as `metrics.gossip.hops.mean`. */
   hops_mean: number;
-  /** When the model curve (straight between rounds) reaches 50 % / 99 % of non-author peers; null when push alone never does, or without per_hop_ms. */
+  /** The time of the first round whose expected share reaches 50 % / 99 % of non-author peers; null when push alone never does, or without per_hop_ms. */
   to_50_ms: number | null;
   to_99_ms: number | null;
   /** Round 0 (the author alone) to ttl: expected share reached after it, and expected copies sent in it. */
