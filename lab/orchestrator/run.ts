@@ -13,6 +13,7 @@ import type { Metrics } from '../metrics/types.js';
 import type { Report } from '../report/types.js';
 import type { WrittenReport } from '../report/write-report.js';
 import type { Runtime } from '../runtimes/runtime.js';
+import { connectsOnDiscovery } from '../runtimes/settings-in-force.js';
 import { evaluateSlos, type SloResult } from '../scenario/slo.js';
 import type { Scenario } from '../scenario/types.js';
 import { LabClock } from './clock.js';
@@ -163,21 +164,9 @@ function createContext(scenario: Scenario, runtime: Runtime, options: Pick<RunOp
     backgrounds: [],
     signal: options.signal ?? new AbortController().signal,
     progress: options.progress ?? silentProgress,
-    connectOnDiscovery: waitsForSessionsWithoutTraffic(scenario),
+    connectOnDiscovery: connectsOnDiscovery(scenario.steps),
     linkFaults: usesLinkFaults(scenario),
   };
-}
-
-/**
- * Sessions open lazily, on a peer's first message. A scenario that waits for sessions
- * before any load has sent a message would wait forever, so its peers open a session to
- * every peer they discover (--connect-on-discovery). One whose load comes first (as in
- * key-exchange.yaml) lets the load dial, and so times handshakes of warmed-up peers.
- */
-function waitsForSessionsWithoutTraffic(scenario: Scenario): boolean {
-  const firstSessions = scenario.steps.findIndex((s) => s.kind === 'wait_for' && s.condition === 'sessions');
-  const firstLoad = scenario.steps.findIndex((s) => s.kind === 'load');
-  return firstSessions >= 0 && (firstLoad < 0 || firstSessions < firstLoad);
 }
 
 /**

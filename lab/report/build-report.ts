@@ -6,7 +6,9 @@ import { evaluateSlos, type SloResult } from '../scenario/slo.js';
 import type { Scenario } from '../scenario/types.js';
 import { median } from '../stats/index.js';
 import { aggregateByPath, medianMetrics } from './aggregate.js';
+import { connectsOnDiscovery, settingsInForce } from '../runtimes/settings-in-force.js';
 import { collectEnvironment } from './environment.js';
+import { gossipModel } from './gossip-model.js';
 import { SCHEMA_VERSION, type Baseline, type Environment, type Report, type RunSummary } from './types.js';
 
 /** One run of the report. */
@@ -60,6 +62,8 @@ export function buildReport(input: BuildReportInput): Report {
   const environment = input.environment ?? collectEnvironment();
   const startedAt = runs[0]!.started_at;
   const finishedAt = new Date(input.runs.at(-1)!.finishedAt).toISOString();
+  const peerSettings = settingsInForce(scenario.peer, connectsOnDiscovery(scenario.steps));
+  const model = metrics.gossip ? gossipModel(peerSettings, metrics.gossip) : undefined;
   return {
     schemaVersion: SCHEMA_VERSION,
     verdict: reasons.length ? 'fail' : 'pass',
@@ -75,12 +79,14 @@ export function buildReport(input: BuildReportInput): Report {
     },
     seed,
     runtime: input.runtime,
+    peer_settings: peerSettings,
     started_at: startedAt,
     finished_at: finishedAt,
     duration_ms: Math.max(0, Date.parse(finishedAt) - Date.parse(startedAt)),
     versions: environment.versions,
     machine: environment.machine,
     metrics,
+    ...(model ? { gossip_model: model } : {}),
     slos,
     repeat: { count, statistic: 'median', runs, aggregate: aggregateByPath(runs.map((r) => r.metrics)) },
     baseline: input.baseline ?? combineBaselines(runs.map((r) => r.baseline)),

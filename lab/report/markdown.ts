@@ -54,7 +54,7 @@ export function renderMarkdown(report: Report): string {
       lines.push(`| ${md(s.label)} | ${formatMetric(s.offered_per_s, 'per_s')} | ${formatMetric(s.delivered_per_s, 'per_s')} | ${formatMetric(s.latency.p50, 'ms')} | ${formatMetric(s.latency.p99, 'ms')} | ${s.planned ?? '—'} | ${formatMetric(s.sent, 'count')} | ${s.cut ?? '—'} |`);
     }
   }
-  if (m.gossip) lines.push(...gossipMarkdown(m.gossip));
+  if (m.gossip) lines.push(...gossipMarkdown(m.gossip, report.gossip_model));
   lines.push(...baselineMarkdown(report));
   const e = report;
   lines.push(

@@ -46,11 +46,28 @@ describe('writeReport', () => {
     expect(data.repeat.aggregate['latency.p50']).toEqual({ median: data.metrics.latency.p50, ci_low: data.metrics.latency.p50, ci_high: data.metrics.latency.p50, confidence: 0, values: [data.metrics.latency.p50] });
   });
 
+  it('records the settings the peers ran with, and who gave each, in report.json', async () => {
+    const data = JSON.parse(await readFile(files.json, 'utf8'));
+    expect(data.peer_settings).toMatchObject({
+      'gossip.fanout': { value: 4, source: 'peer', flag: '--fanout', field: 'fanout' },
+      'gossip.ttl': { value: 8, source: 'peer', flag: '--gossip-ttl', field: 'gossip_ttl' },
+      'gossip.digestIntervalMs': { value: 1000, source: 'peer', flag: '--digest-interval', field: 'digest_interval' },
+      announceIntervalMs: { value: 200, source: 'lab', flag: '--announce-interval', field: 'announce_interval' },
+      expireAfterMs: { value: 1500, source: 'lab' },
+      connectOnDiscovery: { value: false, source: 'peer', flag: '--connect-on-discovery' },
+    });
+    // No group messages in this run: no gossip model.
+    expect(data.gossip_model).toBeUndefined();
+  });
+
   it('has a schema that rejects a broken report', () => {
     const validate = validator();
     const broken = structuredClone(report) as unknown as { metrics: { latency: { p99: unknown } } };
     broken.metrics.latency.p99 = 'fast';
     expect(validate(broken)).toBe(false);
+    const unknownSource = structuredClone(report) as unknown as { peer_settings: Record<string, { source: string }> };
+    unknownSource.peer_settings['gossip.fanout']!.source = 'somewhere';
+    expect(validate(unknownSource)).toBe(false);
   });
 
   it('fails the verdict on the missed latency SLO and says why', () => {

@@ -1,5 +1,6 @@
 import { computeMetrics } from '../metrics/collector.js';
 import type { HistoryEvent } from '../metrics/events.js';
+import { syntheticGossipRun, type SyntheticGossipOptions } from '../metrics/gossip-synthetic-run.js';
 import { syntheticRun, type SyntheticRunOptions } from '../metrics/synthetic-run.js';
 import { parseScenario } from '../scenario/parse.js';
 import { deriveSeed } from '../scenario/random.js';
@@ -73,4 +74,28 @@ export function sampleRepeatedReport(
   }
   const report = buildReport({ scenario: scenario!, runtime: 'process', runs, environment: SAMPLE_ENVIRONMENT });
   return { report, histories };
+}
+
+/** A gossip scenario for the synthetic gossip run: eight peers, three authors, a hostile label and description. */
+const GOSSIP_YAML = `
+name: gossip-sample
+description: Eight peers <b>broadcast</b>.
+params: { peers: 8 }
+steps:
+  - start: { count: \${peers} }
+  - load: { pattern: broadcast, authors: [0, 1, 2], rate: 10, duration: 3s, label: "<script>x</script>" }
+  - wait_for: { condition: gossip_delivered, timeout: 10s }
+slos:
+  - gossip.delivery_ratio == 1
+  - gossip.dissemination.p99_ms < 50ms
+  - gossip.amplification >= 1
+`;
+
+/** A report of a synthetic gossip run (and its events), `set` applied to the scenario as `--set` would; no peers needed. */
+export function sampleGossipReport(options: SyntheticGossipOptions & { set?: Record<string, string> } = {}): { report: Report; events: HistoryEvent[] } {
+  const events = syntheticGossipRun(options);
+  const [scenario] = parseScenario(GOSSIP_YAML, 'scenarios/gossip-sample.yaml', options.set ?? {});
+  const metrics = computeMetrics(events);
+  const report = buildReport({ scenario: scenario!, runtime: 'process', runs: [{ startedAt: '2025-01-02T03:04:05.000Z', finishedAt: '2025-01-02T03:04:15.000Z', events, metrics }], environment: SAMPLE_ENVIRONMENT });
+  return { report, events };
 }

@@ -1,4 +1,5 @@
 import type { Metrics } from '../metrics/types.js';
+import type { SettingInForce } from '../runtimes/settings-in-force.js';
 import type { SloResult } from '../scenario/slo.js';
 import type { ParamValue } from '../scenario/types.js';
 
@@ -49,6 +50,41 @@ export interface Report extends ReportCore {
   repeat: RepeatSection;
   /** Of the whole report: `before` measured before the first run, `after` after the last. */
   baseline: Baseline;
+  /**
+   * The settings every peer ran with, by setting name (`gossip.fanout`), and where each
+   * came from (lab/runtimes/settings-in-force.ts). Absent in reports written before it was recorded.
+   */
+  peer_settings?: Record<string, SettingInForce>;
+  /** Runs with group messages: the push-gossip model for the run's fanout, TTL and peer count (lab/report/gossip-model.ts). */
+  gossip_model?: GossipModelReport;
+}
+
+/**
+ * The expected spread of push gossip (lab/metrics/epidemic-model.ts) for the run's
+ * settings and peer count, on the run's time axis. Anti-entropy is not modelled.
+ */
+export interface GossipModelReport {
+  model: 'push gossip, mean field';
+  /** Peers in the run (`metrics.gossip.per_peer`), the author included. */
+  peers: number;
+  fanout: number;
+  ttl: number;
+  anti_entropy_modelled: false;
+  /** The run's measured delay per hop (`metrics.gossip.per_hop_ms`): round r is drawn at r × this; null when not measured. */
+  per_hop_ms: number | null;
+  /** How per_hop_ms was measured. */
+  per_hop_basis: string;
+  /** Expected share of non-author peers push alone reaches. */
+  reach: number;
+  /** Expected copies received per peer reached, as `metrics.gossip.amplification`. */
+  amplification: number;
+  /** Expected hops of a peer's first copy, as `metrics.gossip.hops.mean`. */
+  hops_mean: number;
+  /** The time of the first round whose expected share reaches 50 % / 99 % of non-author peers; null when push alone never does, or without per_hop_ms. */
+  to_50_ms: number | null;
+  to_99_ms: number | null;
+  /** Round 0 (the author alone) to ttl: expected share reached after it, and expected copies sent in it. */
+  points: Array<{ round: number; t_ms: number | null; share: number; copies: number }>;
 }
 
 /** Every run of a repeat, and the spread of each metric across them. */

@@ -1,10 +1,10 @@
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { defaultPeerOptions, rangeText, validatePeerOptions, type PeerOptions } from '../options.js';
 import { readSetting, writeSetting } from '../setting-path.js';
 import { SETTINGS, type Setting, type SettingValues } from '../settings.js';
 import { peerCommand } from './peer-command.js';
-import { optionsFromFlags, peerOptions, settingArgs } from './peer-flags.js';
+import { parsePeerArgs, settingArgs } from './peer-flags.js';
 
 /** A valid value other than the default, for every kind of row. */
 function otherValue(row: Setting, defaults: PeerOptions): unknown {
@@ -31,10 +31,7 @@ function parseFlags(args: string[], env: Record<string, string> = {}): PeerOptio
   for (const row of SETTINGS) if (row.env !== undefined) delete process.env[row.env];
   Object.assign(process.env, env);
   try {
-    const command = new Command('peer').exitOverride().configureOutput({ writeErr: () => {} });
-    for (const option of peerOptions()) command.addOption(option);
-    command.parse(args, { from: 'user' });
-    return optionsFromFlags(command.opts());
+    return parsePeerArgs(args);
   } finally {
     process.env = saved;
   }

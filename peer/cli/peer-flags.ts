@@ -2,7 +2,7 @@
  * `peerlab peer`'s flags, made from the settings table: the commander options, parsed
  * flags back to PeerOptions, and settings back to flags (what the lab's runtimes pass).
  */
-import { InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { quote } from '../limits.js';
 import { defaultPeerOptions, inRange, rangeText, type PeerOptions } from '../options.js';
 import { writeSetting } from '../setting-path.js';
@@ -93,6 +93,17 @@ export function optionsFromFlags(flags: Record<string, unknown>): PeerOptions {
     else if (flags[attribute(row.flag)] !== undefined) writeSetting(options, row.name, flags[attribute(row.flag)]);
   }
   return options;
+}
+
+/**
+ * The options `peerlab peer ARGS` would run with, parsed as the command parses them (a
+ * later flag wins), without starting anything; throws a CommanderError on a bad flag.
+ */
+export function parsePeerArgs(args: readonly string[]): PeerOptions {
+  const command = new Command('peer').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  for (const option of peerOptions()) command.addOption(option);
+  command.parse([...args], { from: 'user' });
+  return optionsFromFlags(command.opts());
 }
 
 /** The `peerlab peer` arguments that give these settings; the others keep the peer's defaults. */

@@ -42,7 +42,7 @@ ${tiles(report)}
 <section class="card"><h2>Service-level objectives${count > 1 ? ` <span class="meta">(on the median of ${count} runs)</span>` : ''}</h2>${sloTable(report)}</section>
 ${count > 1 ? `<section class="card"><h2>Runs</h2>${runsTable(report)}</section>
 <section class="card chart-card"><h2>Spread across ${count} runs</h2>${spreadChart(report)}<p>Each dot is a run; the bar is the confidence interval of the median (with few runs [min, max], at the confidence shown); the dark tick is the median.</p></section>` : ''}
-${m.gossip ? gossipSection(m.gossip) : ''}
+${m.gossip ? gossipSection(m.gossip, report.gossip_model) : ''}
 <section class="card chart-card"><h2>Throughput</h2>${throughputChart(m)}<p>Messages sent and delivered per second of run time. Dashed lines mark steps; red ones mark faults.</p></section>
 <div class="grid2">
   <section class="card chart-card"><h2>Latency distribution</h2>${latencyDistributionChart(m)}<p>From the scheduled send time to delivery (open model), by percentile.</p></section>
