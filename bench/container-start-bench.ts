@@ -16,7 +16,7 @@ import type { StartedPeer } from '../lab/runtimes/runtime.js';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1,10,30' }, json: { type: 'boolean', default: false } } });
 const sizes = values.sizes!.split(',').map(Number);
-const settings = { announceIntervalMs: 500, expireAfterMs: 5000, keepaliveIntervalMs: 2000 };
+const settings = { announceIntervalMs: 500, expireAfterMs: 5000, keepaliveMs: 2000 };
 
 interface Row { peers: number; readyMs: number; discoveredMs: number; restartMs: number; meanRssMb: number }
 

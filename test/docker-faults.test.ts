@@ -16,7 +16,7 @@ import { waitFor } from './support/wait-for.js';
 
 beforeAll(requireDocker, PREPARE_TIMEOUT_MS);
 
-const SETTINGS = { announceIntervalMs: 200, expireAfterMs: 1500, keepaliveIntervalMs: 500 };
+const SETTINGS = { announceIntervalMs: 200, expireAfterMs: 1500, keepaliveMs: 500 };
 
 const POLL_MS = 100;
 /** Polls `check` (a control API call, so not too often) until true; rejects after `ms` naming `what`. */
@@ -86,5 +86,29 @@ describe('docker network faults', () => {
     const cleared = await runtime.networkFaults.link(['p0', 'p1'], { delayMs: 0, jitterMs: 0, loss: 0 });
     expect(cleared.mechanism).toMatch(/none|netem/);
     if (!netem) expect(await rulesOf(a!)).not.toMatch(/NFQUEUE|statistic/);
+  });
+
+  it('link: bandwidth by netem rate or tbf; reset by ss -K: the session is reopened and messages still arrive once', async () => {
+    await using runtime = await DockerRuntime.create();
+    const [a, b] = await Promise.all(['p0', 'p1'].map((name) => runtime.start({ name, settings: SETTINGS })));
+    await until(async () => (await sees(a!, b!)) && (await sees(b!, a!)), 20_000, 'discovery');
+    const first = await a!.control.send(b!.id, 'before the reset');
+    await until(() => hasMessage(b!, a!, first.messageId), 15_000, 'the first message');
+
+    const netem = await hasNetem();
+    const slow = await runtime.networkFaults.link(['p0'], { delayMs: 0, jitterMs: 0, loss: 0, bandwidthBps: 1_000_000 });
+    expect(slow.mechanism).toMatch(netem ? /^netem rate 1mbit\/s/ : /^tbf rate 1mbit\/s \(egress\)$/);
+    if (!netem) {
+      const pid = (await docker().getContainer((a as DockerPeer).container.id).inspect()).State.Pid;
+      expect(await inNetns(pid, 'tc', ['qdisc', 'show'])).toMatch(/tbf .*rate 1Mbit/);
+    }
+
+    const reset = await runtime.networkFaults.reset(['p0']);
+    expect(reset.mechanism).toMatch(/^ss -K/);
+    expect(reset.counts?.connectionsReset).toBeGreaterThanOrEqual(1);
+    const after = await Promise.all([1, 2, 3].map((i) => a!.control.send(b!.id, `after the reset ${i}`)));
+    await until(async () => (await Promise.all(after.map((s) => hasMessage(b!, a!, s.messageId)))).every(Boolean), 30_000, 'messages after the reset');
+    const history = await b!.control.history(a!.id);
+    for (const { messageId } of [first, ...after]) expect(history.filter((h) => h.messageId === messageId)).toHaveLength(1);
   });
 });

@@ -81,6 +81,26 @@ describe('lab run scenarios/gossip.yaml (8 peers)', () => {
       ['gossip.dissemination.p99_ms', true],
       ['gossip.amplification', true],
     ]);
+    // The settings the peers ran with, and the push-gossip model for them over the measured curve.
+    expect(run.report.peer_settings).toMatchObject({
+      'gossip.fanout': { value: 4, source: 'peer', flag: '--fanout', field: 'fanout' },
+      'gossip.ttl': { value: 8, source: 'peer', flag: '--gossip-ttl', field: 'gossip_ttl' },
+      'gossip.digestIntervalMs': { value: 1000, source: 'peer' },
+      announceIntervalMs: { value: 1000, source: 'scenario' },
+      keepaliveMs: { value: 5000, source: 'scenario' },
+      connectOnDiscovery: { value: true, source: 'lab' },
+    });
+    const model = run.report.gossip_model!;
+    expect(model).toMatchObject({ peers: 8, fanout: 4, ttl: 8, anti_entropy_modelled: false, per_hop_ms: g.per_hop_ms });
+    expect(g.per_hop_ms).toBeGreaterThan(0);
+    expect(model.points.map((p) => p.round)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(model.points[1]).toMatchObject({ share: expect.closeTo(4 / 7, 6), copies: 4 });
+    // Round r at r × the run's own delay per hop.
+    expect(model.points.map((p) => p.t_ms)).toEqual(model.points.map((p) => expect.closeTo(p.round * g.per_hop_ms!, 2)));
+    expect(model.amplification).toBeGreaterThan(1);
+    expect(model.to_50_ms).not.toBeNull();
+    expect(run.html).toContain('data-series="push-gossip model (f=4, ttl=8, N=8), anti-entropy not modelled"');
+    expect(run.markdown).toContain('| push-gossip model (f=4, ttl=8, N=8), anti-entropy not modelled | model | measured |');
     expect(run.markdown).toContain('### Group messages (gossip)');
     expect(run.html).toContain('data-chart="gossip-dissemination"');
     expect(run.html).toContain('data-chart="gossip-hops"');

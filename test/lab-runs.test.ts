@@ -4,10 +4,10 @@
  * compete with each other for the two cores. Timing SLOs are loosened with --set where a
  * run checks behaviour: the latency gate itself is `npm start`'s.
  *
- * - churn (made short with --set): kills and restarts under load, every message delivered.
  * - failures: an SLO missed or a wait_for timed out (1), a peer that will not start (3).
  * - a sweep; Ctrl-C (130, peers killed, report written).
  * - smoke: passes; every report file is there and report.json validates; the numbers add up.
+ * Churn is in lab-schedule.test.ts (run twice, its faults on schedule), repeats in lab-repeat.test.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -32,48 +32,6 @@ ${extra}steps:
 slos:
 ${slos.map((s) => `  - ${s}`).join('\n')}
 `;
-
-describe('lab run scenarios/churn.yaml (short)', () => {
-  it('kills and restarts peers under load and still delivers every message exactly once', async () => {
-    await using out = await tempDir('peerlab-churn-');
-    const result = await runCli(['lab', 'run', 'scenarios/churn.yaml', '--out', out.path, '--set', 'peers=4', '--set', 'rate=10', '--set', 'down=1s', '--set', 'p50=5s']);
-    const [dir] = await reportDirs(out.path, 'churn');
-    const run = await readRun(dir!);
-    const m = run.report.metrics;
-    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
-    expect(run.report.verdict).toBe('pass');
-    expect(run.report.scenario.overrides).toEqual({ peers: '4', rate: '10', down: '1s', p50: '5s' });
-
-    // The faults happened, by the mechanism the process runtime uses.
-    const faults = m.timeline.faults.map((f) => `${f.fault}:${f.mechanism}`);
-    expect(faults).toEqual(expect.arrayContaining(['kill:SIGKILL', 'stop:SIGTERM', 'restart:same data dir, new process']));
-    const restarted = new Set(m.timeline.faults.filter((f) => f.fault === 'restart').flatMap((f) => f.peers));
-    expect(restarted.size).toBeGreaterThan(0);
-    const exits = run.history.filter((e): e is Extract<HistoryEvent, { type: 'lifecycle' }> => e.type === 'lifecycle' && e.event === 'exited');
-    expect(exits.map((e) => (e.detail as { signal: string | null }).signal)).toContain('SIGKILL');
-
-    // Everything sent arrived once, messages to restarted peers included.
-    expect(m.delivery.sent).toBeGreaterThan(50);
-    expect(m.delivery.ratio).toBe(1);
-    expect(m.delivery.duplicates).toBe(0);
-    const sends = run.history.filter((e) => e.type === 'send');
-    const delivered = new Set(run.history.flatMap((e) => (e.type === 'deliver' ? [e.id] : [])));
-    const toRestarted = sends.filter((s) => restarted.has(s.to));
-    expect(toRestarted.length).toBeGreaterThan(0);
-    expect(toRestarted.filter((s) => !delivered.has(s.id))).toEqual([]);
-
-    // A restarted peer keeps its identity: same id in every ready event.
-    for (const peer of restarted) {
-      const ids = new Set(run.history.flatMap((e) => (e.type === 'lifecycle' && e.peer === peer && e.event === 'ready' ? [(e.detail as { id: string }).id] : [])));
-      expect(ids.size, peer).toBe(1);
-    }
-    // The background load ran through the faults: sends were scheduled both before the first kill and after the last restart.
-    const firstKill = m.timeline.faults.find((f) => f.fault === 'kill')!.t_ms;
-    const lastRestart = m.timeline.faults.filter((f) => f.fault === 'restart').at(-1)!.t_ms;
-    expect(sends.some((s) => s.scheduledT < firstKill)).toBe(true);
-    expect(sends.some((s) => s.scheduledT > lastRestart)).toBe(true);
-  });
-});
 
 describe('lab run: failures are reported, with the right exit code', () => {
   it('exits 1 when an SLO is missed, and junit and the summary show which', async () => {
@@ -213,7 +171,7 @@ describe('lab run scenarios/smoke.yaml', () => {
     expect(result.stdout).toContain(run.dir);
     // Not a terminal: one plain line per step, no carriage returns.
     expect(result.stdout).not.toContain('\r');
-    expect(result.stdout).toMatch(/\[4\/5\] load 20\/s random.*done/);
+    expect(result.stdout).toMatch(/\[5\/6\] load 20\/s random.*done/);
   });
 
   it('writes a report.json that validates against the schema', async () => {
@@ -268,8 +226,11 @@ describe('lab run scenarios/smoke.yaml', () => {
     }
     expect(sends.filter((s) => acks.has(s.id)).length).toBe(run.report.metrics.delivery.acked);
     expect(run.history.filter((e) => e.type === 'step' && e.phase === 'begin').map((e) => (e as { name: string }).name)).toEqual([
-      'start', 'wait_for', 'wait_for', 'load', 'wait_for',
+      'start', 'link', 'wait_for', 'wait_for', 'load', 'wait_for',
     ]);
+    // The default `delay: 0ms` changes nothing: no fault, nothing put in the peers' path.
+    expect(run.history.find((e) => e.type === 'step' && e.name === 'link' && e.phase === 'end')).toMatchObject({ detail: { delayMs: 0, unchanged: true } });
+    expect(run.history.filter((e) => e.type === 'fault')).toEqual([]);
     const loadBegin = run.history.find((e) => e.type === 'step' && e.name === 'load' && e.phase === 'begin');
     expect(loadBegin).toMatchObject({ label: '20/s random', detail: { rate: 20 } });
   });

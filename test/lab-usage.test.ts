@@ -25,12 +25,12 @@ describe('lab run: usage errors exit 64 before anything starts', () => {
     expect(result.stderr).toMatch(/scenarios\/does-not-exist\.yaml: cannot read the scenario file \(ENOENT\)/);
   });
 
-  it('refuses a step the process runtime cannot do, naming it', async () => {
-    await using dir = await tempDir('peerlab-partition-');
-    const file = await writeScenario(dir.path, 'cut', 'name: cut\nsteps:\n  - start: { count: 2 }\n  - partition: { groups: [[0], [1]] }\n');
+  it('refuses a link bandwidth in bytes, naming the field and the units it takes', async () => {
+    await using dir = await tempDir('peerlab-link-');
+    const file = await writeScenario(dir.path, 'slow', 'name: slow\nsteps:\n  - start: { count: 2 }\n  - link: { peers: all, bandwidth: 1mbps }\n');
     const result = await runCli(['lab', 'run', file, '--out', dir.path]);
     expect(result.code).toBe(64);
-    expect(result.stderr).toContain(`${file}: steps[1].partition: not possible with --runtime process`);
+    expect(result.stderr).toContain(`${file}: steps[1].link.bandwidth: must be a bandwidth in bits per second (512kbit, 10mbit, 1gbit`);
   });
 
   it('refuses unknown runtimes, settings and flags', async () => {
@@ -51,21 +51,24 @@ describe('lab run: usage errors exit 64 before anything starts', () => {
 describe('lab compare', () => {
   const baseline = join(ROOT, 'reports/baselines/smoke.json');
 
-  it('finds no regression between the baseline and itself', async () => {
+  it('finds no regression between the baseline (schema 1, one run) and itself, and says one run cannot tell noise from change', async () => {
     const result = await runCli(['lab', 'compare', baseline, baseline]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain('no regression');
+    expect(result.stdout).toContain('One run cannot tell noise from change');
+    expect(result.stdout).toContain('no noise baseline');
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('no regression');
   });
 
-  it('exits 2 when p99 latency tripled, and names it', async () => {
+  // p50, not p99: smoke's p99 of 200 messages is shown but no longer gates (too few samples).
+  it('exits 2 when p50 latency tripled, and names it', async () => {
     await using dir = await tempDir('peerlab-compare-');
     const report = JSON.parse(await readFile(baseline, 'utf8')) as Report;
-    report.metrics.latency.p99 = report.metrics.latency.p99 * 3 + 5;
+    report.metrics.latency.p50 = report.metrics.latency.p50 * 3 + 5;
     const doctored = join(dir.path, 'doctored.json');
     await writeFile(doctored, JSON.stringify(report));
     const text = await runCli(['lab', 'compare', baseline, doctored]);
     expect(text.code).toBe(2);
-    expect(text.stdout).toMatch(/REGRESSION in .*latency\.p99/);
+    expect(text.stdout).toMatch(/REGRESSION in .*latency\.p50/);
     const markdown = await runCli(['lab', 'compare', baseline, doctored, '--markdown', '--noise-band', '0.2']);
     expect(markdown.code).toBe(2);
     expect(markdown.stdout).toMatch(/^### 🔴 REGRESSION/);
@@ -84,5 +87,8 @@ describe('lab compare', () => {
     expect(invalid.stderr).toContain('not a peerlab report');
     const band = await runCli(['lab', 'compare', baseline, baseline, '--noise-band', 'lots']);
     expect(band.code).toBe(64);
+    const alpha = await runCli(['lab', 'compare', baseline, baseline, '--alpha', '0.7']);
+    expect(alpha.code).toBe(64);
+    expect(alpha.stderr).toContain('--alpha must be a fraction such as 0.05, from 0.0001 to under 0.5; got "0.7"');
   });
 });

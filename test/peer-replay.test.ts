@@ -17,7 +17,7 @@ import { waitFor } from './support/wait-for.js';
 
 // Short, so the test outlives it quickly; expiry well inside it, so the first replays land within it.
 const WINDOW_MS = 3000;
-const SETTINGS = { extraArgs: ['--announce-window', String(WINDOW_MS)], announceIntervalMs: 200, expireAfterMs: 1000 };
+const SETTINGS = { extraArgs: ['--announce-window', String(WINDOW_MS)], settings: { announceIntervalMs: 200, expireAfterMs: 1000 } };
 
 /** The sender id written in a captured announcement. */
 function senderOf(packet: Uint8Array): string {

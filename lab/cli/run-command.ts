@@ -1,17 +1,19 @@
 /**
  * `peerlab lab run SCENARIO.yaml`: loads the scenario (a list value in --set makes a
- * sweep: one run per value), runs each on a fresh runtime, prints where each report
- * went, and for a sweep prints and writes a side-by-side summary.
+ * sweep: one run per value), runs each on a fresh runtime — N times with --repeat N,
+ * one report for the N — prints where each report went, and for a sweep prints and
+ * writes a side-by-side summary.
  */
 import { isAbsolute, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { formatMetric } from '../metrics/format.js';
 import { progressFor } from '../orchestrator/progress.js';
-import { runScenario, type RunOutcome } from '../orchestrator/run.js';
+import { runRepeated } from '../orchestrator/repeat.js';
+import type { RunOutcome } from '../orchestrator/run.js';
 import { LabError } from '../runtimes/errors.js';
 import { createRuntime, isRuntimeName, RUNTIME_NAMES, type Runtime } from '../runtimes/index.js';
 import { ScenarioError } from '../scenario/errors.js';
-import { loadScenario } from '../scenario/parse.js';
+import { loadScenario, MAX_REPEAT } from '../scenario/parse.js';
 import type { Scenario } from '../scenario/types.js';
 import { EXIT, signalExitCode } from './exit-codes.js';
 import { collectSet, overridesFrom } from './set-options.js';
@@ -23,6 +25,7 @@ interface RunFlags {
   runtime: string;
   out: string;
   seed?: string;
+  repeat?: string;
   set: string[];
 }
 
@@ -34,6 +37,7 @@ export function runCommand(): Command {
     .option('--runtime <name>', `where peers run (${RUNTIME_NAMES.join(', ')})`, 'process')
     .option('--out <dir>', 'where reports go: <dir>/<scenario>/<stamp>/', 'reports')
     .option('--seed <n>', 'the run seed (the same as --set seed=N)')
+    .option('--repeat <n>', `run it N times (1-${MAX_REPEAT}) on fresh peers, one report with each metric's median and spread; overrides the file's repeat:`)
     .option('--set <key=value>', 'override a param, seed or peer.* setting; a comma list (peers=5,10) makes a sweep; repeatable', collectSet, [])
     .exitOverride()
     .action(async (file: string, flags: RunFlags) => {
@@ -46,7 +50,8 @@ export async function runLab(file: string, flags: RunFlags): Promise<number> {
   let scenarios: Scenario[];
   try {
     if (!isRuntimeName(flags.runtime)) throw new UsageError(`--runtime ${flags.runtime}: unknown runtime; runtimes: ${RUNTIME_NAMES.join(', ')}`);
-    scenarios = await loadScenario(file, overridesFrom(flags.set, flags.seed));
+    const repeat = flags.repeat === undefined ? undefined : repeatCount(flags.repeat);
+    scenarios = (await loadScenario(file, overridesFrom(flags.set, flags.seed))).map((s) => (repeat === undefined ? s : { ...s, repeat }));
   } catch (err) {
     if (err instanceof UsageError || err instanceof ScenarioError) return fail(err.message, EXIT.usage);
     throw err;
@@ -62,14 +67,21 @@ export async function runLab(file: string, flags: RunFlags): Promise<number> {
       if (scenarios.length > 1) process.stdout.write(`\n== ${scenario.name} ${i + 1}/${scenarios.length}: ${sweepText(scenario)} ==\n`);
       let outcome: RunOutcome;
       try {
-        current = await createRuntime(flags.runtime);
-        outcome = await runScenario(scenario, { runtime: current, outDir: flags.out, progress: progressFor(process.stdout), signal: interrupt.signal });
+        outcome = await runRepeated(scenario, {
+          runtime: async () => (current = await createRuntime(flags.runtime)),
+          outDir: flags.out,
+          progress: progressFor(process.stdout),
+          signal: interrupt.signal,
+          onRunStart: ({ index, count, seed }) => {
+            if (count > 1) process.stdout.write(`\n-- run ${index + 1}/${count} · seed ${seed} --\n`);
+          },
+        });
       } catch (err) {
         if (err instanceof ScenarioError) return fail(err.message, EXIT.usage);
         if (err instanceof LabError) return fail(`lab error: ${err.message}`, EXIT.infrastructure);
         throw err;
       } finally {
-        await current?.close();
+        // runRepeated closed each runtime after its run; this one only served emergencies.
         current = undefined;
       }
       printOutcome(outcome);
@@ -110,10 +122,26 @@ function worse(a: number, b: number): number {
   return rank(b) > rank(a) ? b : a;
 }
 
+/** `--repeat N`: a whole number of runs, 1..MAX_REPEAT. */
+function repeatCount(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > MAX_REPEAT) throw new UsageError(`--repeat: expected a whole number of runs from 1 to ${MAX_REPEAT}, got "${text}"`);
+  return n;
+}
+
 function printOutcome(outcome: RunOutcome): void {
   const { report } = outcome;
   const m = report.metrics;
-  const verdict = outcome.status === 'pass' ? 'PASS' : outcome.status === 'fail' ? 'FAIL' : outcome.status === 'lab_error' ? 'LAB ERROR' : 'INTERRUPTED';
+  const count = report.repeat.count;
+  if (count > 1) {
+    process.stdout.write('\n');
+    for (const run of report.repeat.runs) {
+      const r = run.metrics;
+      process.stdout.write(`  run ${run.index} (seed ${run.seed}): ${run.verdict === 'pass' ? 'pass' : 'FAIL'} · ${r.delivery.sent} sent, ${formatMetric(r.delivery.ratio, 'ratio')} delivered · latency p50 ${formatMetric(r.latency.p50, 'ms')} p99 ${formatMetric(r.latency.p99, 'ms')}\n`);
+    }
+  }
+  const status = outcome.status === 'pass' ? 'PASS' : outcome.status === 'fail' ? 'FAIL' : outcome.status === 'lab_error' ? 'LAB ERROR' : 'INTERRUPTED';
+  const verdict = count > 1 ? `${status} (SLOs on the median of ${count} runs)` : status;
   const direct = `${m.delivery.sent} sent, ${formatMetric(m.delivery.ratio, 'ratio')} delivered · latency p50 ${formatMetric(m.latency.p50, 'ms')} p99 ${formatMetric(m.latency.p99, 'ms')}`;
   // A gossip-only run sends no direct messages: say what it did send.
   const gossip = m.gossip

@@ -1,15 +1,26 @@
-import type { Report } from '../report/types.js';
-import { gossipRules, perStepRules, RULES, type Direction, type MetricRule } from './metrics-of-interest.js';
 import type { MetricUnit } from '../metrics/metric-paths.js';
+import type { Metrics } from '../metrics/types.js';
+import type { Report } from '../report/types.js';
+import { compareMachines, type MachineComparison } from './machine.js';
+import { gossipRules, perStepRules, RULES, type Direction, type MetricRule } from './metrics-of-interest.js';
+import { runMetrics } from './runs.js';
+import { notGatedBecause } from './sample-size.js';
+import { testedRows } from './tested-rows.js';
+import { beyondThreshold, improved, relativeChange } from './threshold.js';
 
 export interface CompareOptions {
-  /** Relative change within which a metric is "same" (0.10 = ±10 %). */
+  /** One-run reports: relative change within which a metric is "same" (0.10 = ±10 %). Also the band for the machine baselines. */
   noiseBand?: number;
+  /** Repeated runs: the smallest relative change of the medians that counts as a regression (0.05 = 5 %). */
+  minChange?: number;
+  /** Repeated runs: the chance of any false alarm across all gated metrics (Holm–Bonferroni). */
+  alpha?: number;
 }
 
 export interface CompareRow {
   metric: string;
   unit: MetricUnit;
+  /** The value (one run), or the median across runs. */
   base: number | null;
   next: number | null;
   /** (next − base) / |base|; null when base is 0 or either value is missing. */
@@ -18,54 +29,95 @@ export interface CompareRow {
   verdict: 'better' | 'same' | 'worse';
   /** Whether "worse" here counts as a regression. */
   gate: boolean;
+  /** Repeated runs: the Mann–Whitney test; null for one-run reports. */
+  test: RowTest | null;
+  /** Said on the row: why it does not gate, or why a significant change still counts as same. */
+  note?: string;
+}
+
+/** What the test said about one metric of repeated runs. */
+export interface RowTest {
+  /** One-sided Mann–Whitney p toward the observed direction; Holm-adjusted when the metric is in the gated family. */
+  p: number;
+  /** p ≤ alpha (adjusted in the family): false prints `~`. */
+  significant: boolean;
+  /** Whether p is Holm-adjusted (the row is in the gated family). */
+  adjusted: boolean;
+  /** The shift's confidence interval as a fraction of the base median; null when it has no finite value. */
+  interval: { low: number; high: number; confidence: number } | null;
 }
 
 export interface CompareResult {
-  base: { scenario: string; runtime: string; started_at: string };
-  next: { scenario: string; runtime: string; started_at: string };
+  base: ReportSummary;
+  next: ReportSummary;
+  /** 'test': Mann–Whitney over repeated runs; 'band': a report with one run, compared with the ±noiseBand rule. */
+  method: 'test' | 'band';
   noiseBand: number;
+  minChange: number;
+  alpha: number;
+  /** Metrics in the Holm–Bonferroni family (gated, enough samples, able to reach significance). */
+  family: number;
   rows: CompareRow[];
-  /** True when any gating metric got worse beyond its noise band and floor. */
+  /** True when any gating metric got worse (significantly and beyond the threshold). */
   regression: boolean;
   /** Differences that make the comparison less meaningful (other scenario, params, runtime). */
   warnings: string[];
+  /** Both reports' noise baselines and whether the machine changed between them. */
+  machine: MachineComparison;
 }
 
-/** Compares two reports metric by metric, with a relative noise band and absolute floors. */
-export function compareReports(base: Report, next: Report, { noiseBand = 0.1 }: CompareOptions = {}): CompareResult {
+export interface ReportSummary {
+  scenario: string;
+  runtime: string;
+  started_at: string;
+  runs: number;
+}
+
+/**
+ * Compares two reports metric by metric. With repeated runs on both sides each metric is
+ * decided by a Mann–Whitney test on the per-run values, Holm–Bonferroni across the gated
+ * metrics, and a practical threshold (±minChange and the metric's floor); when either
+ * side has one run, by today's band rule (±noiseBand and the floor), which cannot tell
+ * noise from change. See README.md.
+ */
+export function compareReports(base: Report, next: Report, { noiseBand = 0.1, minChange = 0.05, alpha = 0.05 }: CompareOptions = {}): CompareResult {
   const rules = [...RULES, ...perStepRules(base.metrics, next.metrics), ...gossipRules(base.metrics, next.metrics)];
-  const rows = rules.map((rule) => compareOne(rule, rule.read(base.metrics), rule.read(next.metrics), noiseBand));
+  const baseRuns = runMetrics(base);
+  const nextRuns = runMetrics(next);
+  const method = baseRuns.length >= 2 && nextRuns.length >= 2 ? 'test' : 'band';
+  const { rows, family } =
+    method === 'test'
+      ? testedRows(rules, baseRuns, nextRuns, { minChange, alpha })
+      : { rows: rules.map((rule) => bandRow(rule, base.metrics, next.metrics, [...baseRuns, ...nextRuns], noiseBand)), family: 0 };
   return {
-    base: summary(base),
-    next: summary(next),
+    base: summary(base, baseRuns.length),
+    next: summary(next, nextRuns.length),
+    method,
     noiseBand,
+    minChange,
+    alpha,
+    family,
     rows,
     regression: rows.some((r) => r.gate && r.verdict === 'worse'),
     warnings: warnings(base, next),
+    machine: compareMachines(base, next, noiseBand),
   };
 }
 
-function compareOne(rule: MetricRule, base: number | null, next: number | null, band: number): CompareRow {
-  const row = { metric: rule.metric, unit: rule.unit, base, next, direction: rule.direction, gate: rule.gate };
-  // A missing value (discovery never converged) is the worst possible one.
-  if (base === null || next === null) {
-    const verdict = base === next ? 'same' : next === null ? 'worse' : 'better';
-    return { ...row, change: null, verdict };
-  }
-  const diff = next - base;
-  const change = base === 0 ? null : diff / Math.abs(base);
-  let verdict: CompareRow['verdict'] = 'same';
-  const beyondFloor = Math.abs(diff) > rule.floor;
-  const beyondBand = !rule.relative || change === null || Math.abs(change) > band;
-  if (beyondFloor && beyondBand) {
-    const improved = rule.direction === 'lower_is_better' ? diff < 0 : diff > 0;
-    verdict = improved ? 'better' : 'worse';
-  }
-  return { ...row, change, verdict };
+/** One-run rule: "worse" when beyond both the band and the floor. */
+function bandRow(rule: MetricRule, baseMetrics: Metrics, nextMetrics: Metrics, runs: Metrics[], band: number): CompareRow {
+  const base = rule.read(baseMetrics);
+  const next = rule.read(nextMetrics);
+  const note = notGatedBecause(rule, runs);
+  const verdict = !beyondThreshold(rule, base, next, band) ? 'same' : improved(rule, base, next) ? 'better' : 'worse';
+  return {
+    metric: rule.metric, unit: rule.unit, base, next, change: relativeChange(base, next), direction: rule.direction,
+    verdict, gate: note === undefined, test: null, ...(note ? { note } : {}),
+  };
 }
 
-function summary(r: Report): CompareResult['base'] {
-  return { scenario: r.scenario.name, runtime: r.runtime, started_at: r.started_at };
+function summary(r: Report, runs: number): ReportSummary {
+  return { scenario: r.scenario.name, runtime: r.runtime, started_at: r.started_at, runs };
 }
 
 function warnings(base: Report, next: Report): string[] {

@@ -14,11 +14,26 @@ export interface MetricRule {
   relative: boolean;
   /** Whether a "worse" verdict makes the comparison a regression. */
   gate: boolean;
+  /** Why a rule never gates, said on its row. */
+  shownOnly?: string;
+  /** For a percentile: which one, and how many samples a run had behind it (see sample-size.ts). */
+  quantile?: Quantile;
   read: (m: Metrics) => number | null;
 }
 
-const ms = (metric: string, read: (m: Metrics) => number | null, floor = 1, gate = true): MetricRule => ({
-  metric, unit: 'ms', direction: 'lower_is_better', floor, relative: true, gate, read,
+/** A percentile of a run's samples: p (0.99 for p99), what the samples are, and their count in a run. */
+export interface Quantile {
+  p: number;
+  of: string;
+  samples: (m: Metrics) => number;
+}
+
+const latencyCount = (m: Metrics) => m.latency.count;
+const disseminated = (m: Metrics) => m.gossip?.dissemination.count ?? 0;
+const quantile = (p: number, of: string, samples: (m: Metrics) => number): { quantile: Quantile } => ({ quantile: { p, of, samples } });
+
+const ms = (metric: string, read: (m: Metrics) => number | null, floor = 1, extra: Partial<MetricRule> = {}): MetricRule => ({
+  metric, unit: 'ms', direction: 'lower_is_better', floor, relative: true, gate: extra.shownOnly === undefined, read, ...extra,
 });
 
 /**
@@ -27,23 +42,24 @@ const ms = (metric: string, read: (m: Metrics) => number | null, floor = 1, gate
  * (it moves in announce-interval steps); memory under 5 MB; CPU under 5 points; delivery
  * ratio moves by absolute amounts only (0.1 %), since a relative band around 1 would
  * hide a 10 % loss. latency.max and CPU are shown but never gate: one sample decides them.
+ * A percentile gates only when every run had enough samples behind it (sample-size.ts).
  */
 export const RULES: readonly MetricRule[] = [
-  ms('latency.p50', (m) => m.latency.p50),
-  ms('latency.p90', (m) => m.latency.p90),
-  ms('latency.p99', (m) => m.latency.p99),
-  ms('latency.p99_9', (m) => m.latency.p99_9),
-  ms('latency.max', (m) => m.latency.max, 1, false),
+  ms('latency.p50', (m) => m.latency.p50, 1, quantile(0.5, 'messages', latencyCount)),
+  ms('latency.p90', (m) => m.latency.p90, 1, quantile(0.9, 'messages', latencyCount)),
+  ms('latency.p99', (m) => m.latency.p99, 1, quantile(0.99, 'messages', latencyCount)),
+  ms('latency.p99_9', (m) => m.latency.p99_9, 1, quantile(0.999, 'messages', latencyCount)),
+  ms('latency.max', (m) => m.latency.max, 1, { shownOnly: 'one message decides it' }),
   { metric: 'delivery.ratio', unit: 'ratio', direction: 'higher_is_better', floor: 0.001, relative: false, gate: true, read: (m) => m.delivery.ratio },
   { metric: 'delivery.duplicates', unit: 'count', direction: 'lower_is_better', floor: 0, relative: true, gate: true, read: (m) => m.delivery.duplicates },
   { metric: 'throughput.mean_delivered_per_s', unit: 'per_s', direction: 'higher_is_better', floor: 1, relative: true, gate: true, read: (m) => m.throughput.mean_delivered_per_s },
   ms('discovery.converged_ms', (m) => m.discovery.converged_ms, 50),
-  ms('discovery.p50_ms', (m) => m.discovery.p50_ms, 50),
-  ms('handshake.p50_ms', (m) => m.handshake.p50_ms),
-  ms('handshake.p99_ms', (m) => m.handshake.p99_ms),
+  ms('discovery.p50_ms', (m) => m.discovery.p50_ms, 50, quantile(0.5, 'converged peers', (m) => m.discovery.per_peer.filter((p) => p.converged_ms !== null).length)),
+  ms('handshake.p50_ms', (m) => m.handshake.p50_ms, 1, quantile(0.5, 'handshakes', (m) => m.handshake.count)),
+  ms('handshake.p99_ms', (m) => m.handshake.p99_ms, 1, quantile(0.99, 'handshakes', (m) => m.handshake.count)),
   { metric: 'memory.max_rss_mb', unit: 'mb', direction: 'lower_is_better', floor: 5, relative: true, gate: true, read: (m) => m.memory.max_rss_mb },
   { metric: 'memory.mean_rss_mb', unit: 'mb', direction: 'lower_is_better', floor: 5, relative: true, gate: true, read: (m) => m.memory.mean_rss_mb },
-  { metric: 'cpu.mean_percent', unit: 'percent', direction: 'lower_is_better', floor: 5, relative: true, gate: false, read: (m) => m.cpu.mean_percent },
+  { metric: 'cpu.mean_percent', unit: 'percent', direction: 'lower_is_better', floor: 5, relative: true, gate: false, shownOnly: 'CPU samples are too coarse to gate', read: (m) => m.cpu.mean_percent },
 ];
 
 /** Rules for each load step both runs have (matched by label): the throughput ramp, step by step. */
@@ -52,7 +68,7 @@ export function perStepRules(base: Metrics, next: Metrics): MetricRule[] {
   const step = (m: Metrics, label: string) => m.per_step.find((s) => s.label === label);
   return labels.flatMap((label) => [
     { metric: `per_step[${label}].delivered_per_s`, unit: 'per_s', direction: 'higher_is_better', floor: 1, relative: true, gate: true, read: (m: Metrics) => step(m, label)?.delivered_per_s ?? null } satisfies MetricRule,
-    ms(`per_step[${label}].latency_p99`, (m) => step(m, label)?.latency.p99 ?? null),
+    ms(`per_step[${label}].latency_p99`, (m) => step(m, label)?.latency.p99 ?? null, 1, quantile(0.99, 'messages in the step', (m) => step(m, label)?.latency.count ?? 0)),
   ]);
 }
 
@@ -68,13 +84,13 @@ export function gossipRules(base: Metrics, next: Metrics): MetricRule[] {
   return [
     { metric: 'gossip.delivery_ratio', unit: 'ratio', direction: 'higher_is_better', floor: 0.001, relative: false, gate: true, read: (m) => m.gossip?.delivery_ratio ?? null },
     { metric: 'gossip.min_delivery_ratio', unit: 'ratio', direction: 'higher_is_better', floor: 0.001, relative: false, gate: true, read: (m) => m.gossip?.min_delivery_ratio ?? null },
-    ms('gossip.dissemination.to_50.p50_ms', (m) => m.gossip?.dissemination.to_50.p50_ms ?? null, 5),
-    ms('gossip.dissemination.p50_ms', (m) => m.gossip?.dissemination.p50_ms ?? null, 5),
-    ms('gossip.dissemination.p99_ms', (m) => m.gossip?.dissemination.p99_ms ?? null, 5),
-    ms('gossip.dissemination.max_ms', (m) => m.gossip?.dissemination.max_ms ?? null, 5, false),
+    ms('gossip.dissemination.to_50.p50_ms', (m) => m.gossip?.dissemination.to_50.p50_ms ?? null, 5, quantile(0.5, 'group messages', (m) => m.gossip?.dissemination.to_50.count ?? 0)),
+    ms('gossip.dissemination.p50_ms', (m) => m.gossip?.dissemination.p50_ms ?? null, 5, quantile(0.5, 'group messages', disseminated)),
+    ms('gossip.dissemination.p99_ms', (m) => m.gossip?.dissemination.p99_ms ?? null, 5, quantile(0.99, 'group messages', disseminated)),
+    ms('gossip.dissemination.max_ms', (m) => m.gossip?.dissemination.max_ms ?? null, 5, { shownOnly: 'one message decides it' }),
     { metric: 'gossip.amplification', unit: 'number', direction: 'lower_is_better', floor: 0.1, relative: true, gate: true, read: (m) => m.gossip?.amplification ?? null },
-    { metric: 'gossip.hops.mean', unit: 'number', direction: 'lower_is_better', floor: 0.1, relative: true, gate: false, read: (m) => m.gossip?.hops.mean ?? null },
+    { metric: 'gossip.hops.mean', unit: 'number', direction: 'lower_is_better', floor: 0.1, relative: true, gate: false, shownOnly: 'random neighbour picks move it', read: (m) => m.gossip?.hops.mean ?? null },
     { metric: 'gossip.ingest.checks_per_s_max', unit: 'per_s', direction: 'lower_is_better', floor: 5, relative: true, gate: true, read: (m) => m.gossip?.ingest.checks_per_s_max ?? null },
-    { metric: 'gossip.ingest.copies_per_s_max', unit: 'per_s', direction: 'lower_is_better', floor: 5, relative: true, gate: false, read: (m) => m.gossip?.ingest.copies_per_s_max ?? null },
+    { metric: 'gossip.ingest.copies_per_s_max', unit: 'per_s', direction: 'lower_is_better', floor: 5, relative: true, gate: false, shownOnly: 'the signature checks gate the ingest cost', read: (m) => m.gossip?.ingest.copies_per_s_max ?? null },
   ];
 }

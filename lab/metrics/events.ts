@@ -14,6 +14,8 @@ export interface StepEvent {
   name: string;
   phase: 'begin' | 'end' | 'failed';
   label?: string;
+  /** On `begin`: when the schedule said the step was due (see lab/orchestrator/schedule.ts). */
+  scheduledT?: number;
   /** Free-form: for load the orchestrator may give { rate, durationMs, pattern }; for failed, the reason. */
   detail?: unknown;
 }
@@ -55,6 +57,8 @@ export interface FaultEvent {
   peers: string[];
   /** How the runtime did it, e.g. "SIGKILL", "docker pause", "netem". */
   mechanism?: string;
+  /** When its step was due; `t` − `scheduledT` is how late the fault came. */
+  scheduledT?: number;
   detail?: unknown;
 }
 
@@ -65,8 +69,11 @@ export interface SampleEvent {
   peer: string;
   rssBytes: number;
   heapUsedBytes: number;
-  /** CPU use since the previous sample, percent of one core (may exceed 100). */
-  cpuPercent: number;
+  /**
+   * CPU use since the previous sample, percent of one core (may exceed 100), timed on the
+   * peer's own clock where the runtime can; absent on a peer's first sample.
+   */
+  cpuPercent?: number;
 }
 
 /** A peer process/container started, answered its control API (ready) or exited. */
@@ -120,9 +127,12 @@ export interface GossipStatsEvent {
 /** How many Ed25519 verifications per second one core of the lab's machine does, measured before the run. */
 export interface VerifyCeilingEvent { t: number; type: 'verify_ceiling'; perS: number; sampleMs: number; }
 
+/** The machine the run's peers share, recorded as the run starts: what their CPU percentages must add up within. */
+export interface HostEvent { t: number; type: 'host'; cores: number; }
+
 export type HistoryEvent =
   | StepEvent | SendEvent | DeliverEvent | AckEvent | PeerUpEvent | PeerDownEvent
   | SessionUpEvent | FaultEvent | SampleEvent | LifecycleEvent | ErrorEvent
-  | GossipSendEvent | GossipDeliverEvent | GossipStatsEvent | VerifyCeilingEvent;
+  | GossipSendEvent | GossipDeliverEvent | GossipStatsEvent | VerifyCeilingEvent | HostEvent;
 
 export type HistoryEventType = HistoryEvent['type'];

@@ -26,6 +26,12 @@ export interface GossipMetrics {
   dissemination: DisseminationSummary & { to_50: DisseminationSummary; to_99: DisseminationSummary };
   /** Hops of the copy each non-author peer first showed (1 = straight from the author). */
   hops: { count: number; mean: number; max: number; histogram: Array<{ hops: number; count: number }> };
+  /**
+   * Median over first showings at non-author peers of (ms since the scheduled send ÷ hops):
+   * what one hop costs, send overheads spread over the hops; null without a showing. The
+   * report places the epidemic model's rounds on the time axis with it.
+   */
+  per_hop_ms: number | null;
   /** Copies received per message delivered, from the peers' counters; null without counters. */
   amplification: number | null;
   /** Sums of the peers' gossip counters (gstats), each over its last life. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeMetrics } from './collector.js';
+import type { HistoryEvent } from './events.js';
 import { metricValue } from './metric-paths.js';
 import { syntheticGossipRun } from './gossip-synthetic-run.js';
 import { syntheticRun } from './synthetic-run.js';
@@ -87,6 +88,25 @@ describe('gossip checkers on a synthetic run', () => {
     expect(g.ingest.ingest_vs_ceiling).toBeCloseTo(g.ingest.checks_per_s_max / 5000, 5);
     expect(metricValue(m, 'gossip.amplification')).toBe(3);
     expect(metricValue(m, 'gossip.dissemination.to_99.p99_ms')).toBe(g.dissemination.to_99.p99_ms);
+  });
+
+  it('measures the delay per hop: the median over first showings of time since the scheduled send ÷ hops', () => {
+    const events: HistoryEvent[] = [
+      ...['p0', 'p1', 'p2', 'p3'].map((peer): HistoryEvent => ({ t: 0, type: 'lifecycle', peer, event: 'ready' })),
+      { t: 100.5, type: 'gsend', id: 'm', from: 'p0', room: 'everyone', scheduledT: 100, size: 10 },
+      { t: 100.2, type: 'gdeliver', id: 'm', peer: 'p0', hops: 0 },
+      // 10 ms for one hop, 20 ms for two (10 per hop), 60 ms for three (20 per hop); a later duplicate at p1 does not count.
+      { t: 110, type: 'gdeliver', id: 'm', peer: 'p1', hops: 1 },
+      { t: 120, type: 'gdeliver', id: 'm', peer: 'p2', hops: 2 },
+      { t: 160, type: 'gdeliver', id: 'm', peer: 'p3', hops: 3 },
+      { t: 900, type: 'gdeliver', id: 'm', peer: 'p1', hops: 5 },
+    ];
+    expect(computeMetrics(events).gossip!.per_hop_ms).toBe(10);
+    expect(computeMetrics(events.filter((e) => e.type !== 'gdeliver' || e.hops === 0)).gossip!.per_hop_ms).toBeNull();
+    const synthetic = computeMetrics(syntheticGossipRun()).gossip!;
+    // The synthetic run takes about 3 ms a hop (2 ms for the first, 3 for each further, plus up to 2 ms).
+    expect(synthetic.per_hop_ms).toBeGreaterThan(2.5);
+    expect(synthetic.per_hop_ms).toBeLessThan(4);
   });
 
   it('gives the same numbers whatever order the events arrive in', () => {

@@ -48,6 +48,7 @@ export function computeGossip(events: readonly HistoryEvent[]): GossipMetrics | 
 
   const outcomes: MessageOutcome[] = [];
   const hopCounts = new Map<number, number>();
+  const msPerHop: number[] = [];
   const received = new Map<string, number>();
   const expectedBy = new Map<string, number>();
   for (const send of sends.values()) {
@@ -63,6 +64,7 @@ export function computeGossip(events: readonly HistoryEvent[]): GossipMetrics | 
     for (const [p, d] of got) {
       received.set(p, (received.get(p) ?? 0) + 1);
       hopCounts.set(d.hops, (hopCounts.get(d.hops) ?? 0) + 1);
+      if (d.hops >= 1) msPerHop.push(Math.max(0, d.t - send.scheduledT) / d.hops);
     }
     outcomes.push({
       send,
@@ -98,6 +100,7 @@ export function computeGossip(events: readonly HistoryEvent[]): GossipMetrics | 
       max: hopsList.length ? hopsList.at(-1)![0] : 0,
       histogram: hopsList.map(([hops, count]) => ({ hops, count })),
     },
+    per_hop_ms: msPerHop.length ? round(percentileOf(msPerHop.sort((a, b) => a - b), 50)) : null,
     amplification: counters.delivered - counters.originated > 0 ? roundTo(counters.copies_received / (counters.delivered - counters.originated), 3) : null,
     counters,
     ingest: ingest.summary,

@@ -1,3 +1,4 @@
+import { implausibleCpu } from './cpu.js';
 import type { HistoryEvent, SampleEvent } from './events.js';
 import { byPeerIndex, maxOf, mean, roundTo } from './stats.js';
 import type { CpuMetrics, MemoryMetrics } from './types.js';
@@ -30,13 +31,19 @@ export function computeResources(events: readonly HistoryEvent[]): { memory: Mem
       };
     }),
   };
+  // A peer's first sample has no CPU value: there is no earlier reading to measure from.
+  const cpuOf = (samples: SampleEvent[]) => samples.flatMap((s) => (s.cpuPercent === undefined ? [] : [s.cpuPercent]));
+  const check = implausibleCpu(events);
   const cpu: CpuMetrics = {
-    mean_percent: roundTo(mean(all.map((s) => s.cpuPercent)), 1),
-    max_percent: roundTo(maxOf(all.map((s) => s.cpuPercent)), 1),
+    mean_percent: roundTo(mean(cpuOf(all)), 1),
+    max_percent: roundTo(maxOf(cpuOf(all)), 1),
     per_peer: peers.map((peer) => {
-      const values = byPeer.get(peer)!.map((s) => s.cpuPercent);
+      const values = cpuOf(byPeer.get(peer)!);
       return { peer, mean_percent: roundTo(mean(values), 1), max_percent: roundTo(maxOf(values), 1) };
     }),
+    cores: check.cores,
+    implausible: check.flags,
+    implausible_count: check.count,
   };
   return { memory, cpu };
 }

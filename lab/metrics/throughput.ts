@@ -61,6 +61,7 @@ export function computePerStep(outcomes: readonly SendOutcome[], windows: readon
       begin_ms: w.begin,
       end_ms: w.end,
       rate_configured: configuredRate(w.detail),
+      ...plannedAndCut(w.endDetail),
       offered_per_s: roundTo(sent / seconds, 2),
       delivered_per_s: roundTo(deliveredInWindow / seconds, 2),
       sent,
@@ -72,6 +73,15 @@ export function computePerStep(outcomes: readonly SendOutcome[], windows: readon
 
 function inAny(windows: readonly LoadWindow[], t: number): boolean {
   return windows.some((w) => t >= w.begin && t <= w.end);
+}
+
+/** What the step planned and how much of it the run's end cut, from the load driver's tally in the `end` event. */
+function plannedAndCut(detail: unknown): { planned: number | null; cut: number | null } {
+  const tally = detail as { scheduled?: unknown; skipped?: { cut?: unknown } } | undefined;
+  return {
+    planned: typeof tally?.scheduled === 'number' ? tally.scheduled : null,
+    cut: typeof tally?.skipped?.cut === 'number' ? tally.skipped.cut : null,
+  };
 }
 
 function configuredRate(detail: unknown): number | null {

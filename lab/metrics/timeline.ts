@@ -8,6 +8,8 @@ export interface LoadWindow {
   begin: number;
   end: number;
   detail: unknown;
+  /** The `end` event's detail: the load driver's tally (planned, sent, skipped, cut). */
+  endDetail: unknown;
 }
 
 /** Steps (begin/end/failed folded into one span each) and faults, in time order. */
@@ -22,6 +24,7 @@ export function computeTimeline(events: readonly HistoryEvent[]): Timeline {
         if (e.label !== undefined) span.label = e.label;
         steps.set(e.index, span);
       }
+      if (e.phase === 'begin' && e.scheduledT !== undefined) span.scheduled_ms = e.scheduledT;
       if (e.phase === 'end' || e.phase === 'failed') span.end_ms = e.t;
       if (e.phase === 'failed') {
         span.failed = true;
@@ -30,6 +33,7 @@ export function computeTimeline(events: readonly HistoryEvent[]): Timeline {
     } else if (e.type === 'fault') {
       const mark: Timeline['faults'][number] = { t_ms: e.t, fault: e.fault, peers: [...e.peers] };
       if (e.mechanism !== undefined) mark.mechanism = e.mechanism;
+      if (e.scheduledT !== undefined) mark.scheduled_ms = e.scheduledT;
       faults.push(mark);
     }
   }
@@ -43,11 +47,15 @@ export function loadWindows(events: readonly HistoryEvent[], runEnd: number): Lo
     if (e.type !== 'step' || e.name !== 'load') continue;
     let w = windows.get(e.index);
     if (!w) {
-      w = { index: e.index, label: e.label ?? `load #${e.index}`, begin: e.t, end: runEnd, detail: undefined };
+      // The load's schedule starts when the step was due (its first arrival's scheduledT), a hair before its begin event.
+      w = { index: e.index, label: e.label ?? `load #${e.index}`, begin: Math.min(e.t, e.scheduledT ?? e.t), end: runEnd, detail: undefined, endDetail: undefined };
       windows.set(e.index, w);
     }
     if (e.phase === 'begin') w.detail = e.detail;
-    else w.end = e.t;
+    else {
+      w.end = e.t;
+      w.endDetail = e.detail;
+    }
   }
   return [...windows.values()].sort((a, b) => a.begin - b.begin);
 }

@@ -77,6 +77,10 @@ export interface LoadStepMetrics {
   end_ms: number;
   /** The configured rate when the step event's detail gives it, else null. */
   rate_configured: number | null;
+  /** Arrivals the step's schedule planned (null when its `end` event does not say: it never ended). */
+  planned: number | null;
+  /** Planned arrivals never sent because the run ended first (it failed or was interrupted); 0 when it ran its course. */
+  cut: number | null;
   /** Sends scheduled in the step per second of step time. */
   offered_per_s: number;
   /** Deliveries seen during the step per second of step time. */
@@ -131,10 +135,21 @@ export interface CpuMetrics {
   mean_percent: number;
   max_percent: number;
   per_peer: Array<{ peer: string; mean_percent: number; max_percent: number }>;
+  /** The machine's cores (the run's `host` event); null in histories that do not say. */
+  cores: number | null;
+  /**
+   * Values that cannot be right, kept in the numbers above but flagged: one peer above one
+   * core plus a tolerance (peer set), or all peers together above every core (peer null).
+   * The first 20; `implausible_count` says how many there were.
+   */
+  implausible: Array<{ t_ms: number; peer: string | null; percent: number; limit_percent: number }>;
+  implausible_count: number;
 }
 
 /** Steps and faults, for chart markers and the report's timeline. */
 export interface Timeline {
-  steps: Array<{ index: number; name: string; label?: string; begin_ms: number; end_ms: number | null; failed: boolean; detail?: string }>;
-  faults: Array<{ t_ms: number; fault: string; peers: string[]; mechanism?: string }>;
+  /** `scheduled_ms`: when the step was due (lab/orchestrator/schedule.ts); begin_ms − scheduled_ms is how late it began. */
+  steps: Array<{ index: number; name: string; label?: string; begin_ms: number; scheduled_ms?: number; end_ms: number | null; failed: boolean; detail?: string }>;
+  /** `scheduled_ms`: when the fault's step was due. */
+  faults: Array<{ t_ms: number; fault: string; peers: string[]; mechanism?: string; scheduled_ms?: number }>;
 }

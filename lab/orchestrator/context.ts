@@ -6,6 +6,7 @@ import type { DeliveryLedger } from './ledger.js';
 import type { LoadDriver } from './load-driver.js';
 import type { Progress } from './progress.js';
 import type { Recorder } from './recorder.js';
+import type { StepSchedule } from './schedule.js';
 import type { NetworkView } from './view.js';
 
 /** Everything a step needs while the run goes on. */
@@ -22,9 +23,13 @@ export interface RunContext {
   loads: Set<LoadDriver>;
   /** Steps still going on in the background (their `end` events); awaited before the run ends. */
   backgrounds: Array<Promise<void>>;
+  /** When each step is due (steps keep to it as load arrivals do). */
+  schedule: StepSchedule;
   /** Aborted on SIGINT/SIGTERM. */
   signal: AbortSignal;
   progress: Progress;
   /** Start peers with --connect-on-discovery (the scenario waits for sessions). */
   connectOnDiscovery: boolean;
+  /** Start peers on a path the runtime controls (the scenario partitions, shapes or resets links). */
+  linkFaults: boolean;
 }

@@ -33,10 +33,14 @@ export async function joinBroadcastRoom(step: LoadStep, ctx: RunContext): Promis
   await Promise.all(ctx.fleet.up().map((slot) => slot.peer!.control.joinRoom(room)));
 }
 
-/** The author of a broadcast arrival: one of the step's authors that is up, picked with `r` in [0, 1). */
+/**
+ * The author of a broadcast arrival: one of the step's authors, picked with `r` in [0, 1)
+ * whoever is up (so the schedule depends only on the seed); undefined when that author is down.
+ */
 export function pickAuthor(step: LoadStep, ctx: RunContext, r: number): PeerSlot | undefined {
-  const up = (step.authors ?? []).map((i) => ctx.fleet.at(i)).filter((s) => s.state === 'up' && s.peer);
-  return up[Math.floor(r * up.length)];
+  const authors = step.authors ?? [];
+  const author = authors.length ? ctx.fleet.at(authors[Math.floor(r * authors.length)]!) : undefined;
+  return author?.state === 'up' && author.peer ? author : undefined;
 }
 
 /** Writes one group message as `author` and records its `gsend`; a failed Say is an error and not counted as sent. */

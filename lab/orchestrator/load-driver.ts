@@ -4,11 +4,15 @@
  * latency counts from the schedule (open model).
  *
  * Decisions, also in lab/orchestrator/README.md:
- * - `random`: each arrival picks a sender among the running peers and a different
- *   running recipient, with a PRNG seeded from the scenario's seed and the step index.
- * - `pairs`: the pair is fixed. If the sender is down (killed or stopped by the lab),
- *   the arrival is skipped and counted in the step's `end` detail, not sent; a recipient
- *   that is down is sent to anyway, and the message must arrive after it restarts.
+ * - The arrival schedule (who → whom, when) depends only on the seed and the step:
+ *   `random` picks a sender and a different recipient among every peer started so far,
+ *   with a PRNG seeded from the scenario's seed and the step index, whoever is up;
+ *   `pairs` cycles through its fixed pairs. Two runs with one seed send the same
+ *   messages at the same times, even if a restart took longer in one of them.
+ * - A sender that is down (killed, stopped, restarting) cannot take a Send call: the
+ *   arrival is skipped and counted in the step's `end` detail, not sent. A recipient that
+ *   is down is sent to anyway: the message waits in the sender's outbox and must arrive
+ *   after the restart.
  * - A Send call that fails (the sender died under it) is an `error` event and the
  *   message counts as not sent: there is no message id to follow.
  * - `pause_load` skips arrivals that fall due while paused; the schedule keeps its
@@ -29,13 +33,13 @@ export interface LoadTally {
   scheduled: number;
   attempted: number;
   failed: number;
-  skipped: { paused: number; sender_down: number; too_few_peers: number; cut: number };
+  skipped: { paused: number; sender_down: number; recipient_not_started: number; too_few_peers: number; cut: number };
 }
 
 /** One load step's schedule: `start()`, `pause()`/`resume()`, `stop()`; `done` when it is over. */
 export class LoadDriver {
   readonly done: Promise<LoadTally>;
-  readonly tally: LoadTally = { scheduled: 0, attempted: 0, failed: 0, skipped: { paused: 0, sender_down: 0, too_few_peers: 0, cut: 0 } };
+  readonly tally: LoadTally = { scheduled: 0, attempted: 0, failed: 0, skipped: { paused: 0, sender_down: 0, recipient_not_started: 0, too_few_peers: 0, cut: 0 } };
   private readonly random: () => number;
   private readonly text: string;
   private readonly streams: number;
@@ -60,9 +64,12 @@ export class LoadDriver {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
-  /** Starts the schedule now. */
-  start(): void {
-    this.begin = this.ctx.recorder.now();
+  /**
+   * Starts the schedule at `begin` (when the step was due; never later than now). Arrivals
+   * already due fire at once, each with its own scheduled time.
+   */
+  start(begin = this.ctx.recorder.now()): void {
+    this.begin = Math.min(begin, this.ctx.recorder.now());
     this.tick();
   }
 
@@ -115,7 +122,7 @@ export class LoadDriver {
       return;
     }
     if (this.step.pattern === 'broadcast') {
-      // Group messages: an author among the step's authors that are up; none up means skipped.
+      // Group messages: one of the step's authors, picked whoever is up; a down author means skipped.
       const author = pickAuthor(this.step, this.ctx, r1);
       if (!author) {
         this.tally.skipped.sender_down++;
@@ -125,25 +132,30 @@ export class LoadDriver {
       say(this.ctx, this.step, author, this.text, scheduledT, () => this.tally.failed++);
       return;
     }
-    let from: PeerSlot;
-    let to: PeerSlot;
-    if (this.step.pattern === 'pairs') {
-      const [a, b] = this.step.pairs![n % this.streams]!;
-      from = this.ctx.fleet.at(a);
-      to = this.ctx.fleet.at(b);
-      if (!from.peer || (from.state !== 'up' && from.state !== 'paused') || to.id === undefined) {
-        this.tally.skipped.sender_down++;
-        return;
-      }
-    } else {
-      const pair = pickPair(this.ctx.fleet.up(), r1, r2);
-      if (!pair) {
-        this.tally.skipped.too_few_peers++;
-        return;
-      }
-      [from, to] = pair;
+    const pair = this.pairFor(n, r1, r2);
+    if (!pair) {
+      this.tally.skipped.too_few_peers++;
+      return;
+    }
+    const [from, to] = pair;
+    if (!from.peer || (from.state !== 'up' && from.state !== 'paused')) {
+      this.tally.skipped.sender_down++;
+      return;
+    }
+    if (to.id === undefined) {
+      this.tally.skipped.recipient_not_started++;
+      return;
     }
     this.send(from, to, scheduledT);
+  }
+
+  /** Who sends arrival `n` to whom: from the draws and the peers started so far, never from who is up. */
+  private pairFor(n: number, r1: number, r2: number): [PeerSlot, PeerSlot] | undefined {
+    if (this.step.pattern === 'pairs') {
+      const [a, b] = this.step.pairs![n % this.streams]!;
+      return [this.ctx.fleet.at(a), this.ctx.fleet.at(b)];
+    }
+    return pickPair(this.ctx.fleet.slots, r1, r2);
   }
 
   private send(from: PeerSlot, to: PeerSlot, scheduledT: number): void {

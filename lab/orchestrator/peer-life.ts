@@ -15,7 +15,7 @@ const SETTLE_SENDS_MS = 5_000;
 
 /** The spec a slot's peer is started with. */
 export function specFor(ctx: RunContext, slot: PeerSlot): PeerSpec {
-  return { name: slot.name, settings: ctx.scenario.peer, connectOnDiscovery: ctx.connectOnDiscovery };
+  return { name: slot.name, settings: ctx.scenario.peer, connectOnDiscovery: ctx.connectOnDiscovery, linkFaults: ctx.linkFaults };
 }
 
 /**

@@ -1,15 +1,20 @@
 /**
- * Runs one scenario on a runtime and writes its report: the steps in order, a sampler
- * for memory and CPU, every peer's events into the history; then metrics, SLOs and
- * report files. Every peer the run started is killed before it returns, whatever
+ * Runs a scenario once on a runtime: the steps in order, a sampler for memory and CPU,
+ * every peer's events into the history, the machine's noise baseline before and after;
+ * then metrics and SLOs. Every peer the run started is killed before it returns, whatever
  * happened (the runtime's own close() is the caller's second line of defence).
+ * The report is written by `runRepeated` and `runScenario` (repeat.ts), for one run or many.
  */
+import { availableParallelism } from 'node:os';
+import { measureBaselineWindow, type BaselineWindow } from '../baseline/baseline.js';
 import { computeMetrics } from '../metrics/collector.js';
-import { buildReport } from '../report/build-report.js';
+import type { HistoryEvent } from '../metrics/events.js';
+import type { Metrics } from '../metrics/types.js';
 import type { Report } from '../report/types.js';
-import { writeReport, type WrittenReport } from '../report/write-report.js';
+import type { WrittenReport } from '../report/write-report.js';
 import type { Runtime } from '../runtimes/runtime.js';
-import { evaluateSlos } from '../scenario/slo.js';
+import { connectsOnDiscovery } from '../runtimes/settings-in-force.js';
+import { evaluateSlos, type SloResult } from '../scenario/slo.js';
 import type { Scenario } from '../scenario/types.js';
 import { LabClock } from './clock.js';
 import type { RunContext } from './context.js';
@@ -21,10 +26,12 @@ import { DeliveryLedger } from './ledger.js';
 import { silentProgress, type Progress } from './progress.js';
 import { Recorder } from './recorder.js';
 import { Sampler } from './sampler.js';
+import { StepSchedule } from './schedule.js';
 import { runStep } from './steps/index.js';
+import { usesLinkFaults } from './steps/network.js';
 import { assertRuntimeSupports } from './supported.js';
 import { NetworkView } from './view.js';
-import { waitForChange } from './waiting.js';
+import { orAbort, waitForChange } from './waiting.js';
 
 /**
  * After the last step, how long messages still in flight get to arrive. A scenario that
@@ -41,6 +48,8 @@ export interface RunOptions {
   /** Abort it (SIGINT) to stop the run; the report is still written. */
   signal?: AbortSignal;
   drainMs?: number;
+  /** How long each baseline window lasts (before and after the run); BASELINE_WINDOW_MS by default. */
+  baselineWindowMs?: number;
 }
 
 /**
@@ -49,9 +58,13 @@ export interface RunOptions {
  */
 export type RunStatus = 'pass' | 'fail' | 'lab_error' | 'interrupted';
 
+/** How a run (or a repeat of runs) went, and where its report is. */
 export interface RunOutcome {
+  /** Over a repeat: an interrupt, else a lab error, else the aggregate's verdict. */
   status: RunStatus;
   report: Report;
+  /** Each run's own status, in order. */
+  runs: RunStatus[];
   /** Where the report went; undefined when writing it failed (see writeError). */
   files?: WrittenReport;
   /** What stopped the run early, if anything. */
@@ -59,10 +72,29 @@ export interface RunOutcome {
   writeError?: Error;
 }
 
-/** Runs `scenario` on `options.runtime` and writes its report. */
-export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunOutcome> {
-  assertRuntimeSupports(scenario, options.runtime);
-  const ctx = createContext(scenario, options);
+/** One run, measured and judged, before any report is written. */
+export interface RunRecord {
+  /** Its index in a repeat (0 for a single run). */
+  index: number;
+  seed: number;
+  status: RunStatus;
+  /** What stopped the run early, if anything. */
+  error?: Error;
+  events: readonly HistoryEvent[];
+  metrics: Metrics;
+  slos: SloResult[];
+  startedAt: Date;
+  finishedAt: Date;
+  /** The machine measured before the first step and after the last peer was gone. */
+  baseline: { before: BaselineWindow; after: BaselineWindow };
+}
+
+/** Runs `scenario` once on `runtime` (run `index` of a repeat): everything but the report. */
+export async function executeRun(scenario: Scenario, runtime: Runtime, options: Omit<RunOptions, 'runtime' | 'outDir'> & { index?: number }): Promise<RunRecord> {
+  assertRuntimeSupports(scenario, runtime);
+  const baselineOptions = options.baselineWindowMs === undefined ? {} : { windowMs: options.baselineWindowMs };
+  const before = await measureBaselineWindow(baselineOptions);
+  const ctx = createContext(scenario, runtime, options);
   const sampler = new Sampler(ctx);
   const startedAt = new Date();
   ctx.progress.begin(scenario.name, scenario.steps.length, () => ({
@@ -72,6 +104,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     sent: ctx.ledger.sentCount,
     delivered: ctx.ledger.deliveredCount,
   }));
+  // The cores a run's peers share: what per-peer CPU percentages must add up within.
+  ctx.recorder.emit({ type: 'host', cores: availableParallelism() });
   const gossip = writesGroupMessages(scenario);
   // Before any peer starts, so the peers do not share the cores with the measurement.
   if (gossip) recordVerifyCeiling(ctx);
@@ -79,7 +113,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let error: Error | undefined;
   try {
     for (const step of scenario.steps) await runStep(step, ctx);
-    await endLoads(ctx);
+    await finishLoads(ctx);
     // Whatever was sent in the last moments gets a bounded chance to arrive.
     await waitForChange(ctx.recorder, () => ctx.ledger.allDelivered && (!gossip || gossipDelivered(ctx)), options.drainMs ?? DRAIN_MS, ctx.signal);
   } catch (err) {
@@ -87,7 +121,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     if (!(error instanceof StepFailure) && !(error instanceof RunInterrupted)) {
       ctx.recorder.emit({ type: 'error', message: `lab error: ${error.message}` });
     }
-    await endLoads(ctx).catch(() => undefined);
+    await cutLoads(ctx).catch(() => undefined);
   } finally {
     sampler.stop();
     // Gossip counters for amplification and ingest, read while the peers still run.
@@ -97,32 +131,31 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     await teardown(ctx);
   }
   const finishedAt = new Date();
+  const after = await measureBaselineWindow(baselineOptions);
 
   const events = ctx.recorder.events;
   const metrics = computeMetrics(events);
-  const report = buildReport({ scenario, runtime: options.runtime.name, startedAt, finishedAt, events, metrics, sloResults: evaluateSlos(scenario.slos, metrics) });
+  const slos = evaluateSlos(scenario.slos, metrics);
+  const productFailed = metrics.timeline.steps.some((s) => s.failed) || slos.some((s) => !s.pass);
   const status: RunStatus =
     error instanceof RunInterrupted ? 'interrupted'
     : error && !(error instanceof StepFailure) ? 'lab_error'
-    : report.verdict === 'pass' ? 'pass' : 'fail';
-  const outcome: RunOutcome = { status, report };
-  if (error) outcome.error = error;
-  try {
-    outcome.files = await writeReport(options.outDir, report, events);
-  } catch (err) {
-    outcome.writeError = err instanceof Error ? err : new Error(String(err));
-  }
-  return outcome;
+    : productFailed ? 'fail' : 'pass';
+  const record: RunRecord = { index: options.index ?? 0, seed: scenario.seed, status, events, metrics, slos, startedAt, finishedAt, baseline: { before, after } };
+  if (error) record.error = error;
+  return record;
 }
 
-function createContext(scenario: Scenario, options: RunOptions): RunContext {
+function createContext(scenario: Scenario, runtime: Runtime, options: Pick<RunOptions, 'progress' | 'signal'>): RunContext {
   const ledger = new DeliveryLedger();
   const view = new NetworkView();
   const gossip = new GossipLedger();
+  const clock = new LabClock();
   return {
     scenario,
-    runtime: options.runtime,
-    recorder: new Recorder(new LabClock(), ledger, view, gossip),
+    runtime,
+    recorder: new Recorder(clock, ledger, view, gossip),
+    schedule: new StepSchedule(clock),
     ledger,
     gossip,
     view,
@@ -131,24 +164,21 @@ function createContext(scenario: Scenario, options: RunOptions): RunContext {
     backgrounds: [],
     signal: options.signal ?? new AbortController().signal,
     progress: options.progress ?? silentProgress,
-    connectOnDiscovery: waitsForSessionsWithoutTraffic(scenario),
+    connectOnDiscovery: connectsOnDiscovery(scenario.steps),
+    linkFaults: usesLinkFaults(scenario),
   };
 }
 
 /**
- * Sessions open lazily, on a peer's first message. A scenario that waits for sessions
- * before any load has sent a message would wait forever, so its peers open a session to
- * every peer they discover (--connect-on-discovery). One whose load comes first (as in
- * key-exchange.yaml) lets the load dial, and so times handshakes of warmed-up peers.
+ * Lets background loads finish the schedule they planned: a run sends every message it
+ * scheduled, also when its steps end first (churn's 40 s load outlasts its faults).
  */
-function waitsForSessionsWithoutTraffic(scenario: Scenario): boolean {
-  const firstSessions = scenario.steps.findIndex((s) => s.kind === 'wait_for' && s.condition === 'sessions');
-  const firstLoad = scenario.steps.findIndex((s) => s.kind === 'load');
-  return firstSessions >= 0 && (firstLoad < 0 || firstSessions < firstLoad);
+async function finishLoads(ctx: RunContext): Promise<void> {
+  await orAbort(Promise.all(ctx.backgrounds), ctx.signal);
 }
 
-/** Cuts background loads still scheduling and records their `end` events. */
-async function endLoads(ctx: RunContext): Promise<void> {
+/** The run failed or was interrupted: cuts loads still scheduling; their `end` events count what was never sent. */
+async function cutLoads(ctx: RunContext): Promise<void> {
   for (const driver of ctx.loads) driver.stop();
   await Promise.all(ctx.backgrounds);
 }

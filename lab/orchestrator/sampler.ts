@@ -37,7 +37,8 @@ export class Sampler {
         .sample()
         .then((s) => {
           if (slot.peer !== peer || slot.state !== 'up') return;
-          this.ctx.recorder.emit({ type: 'sample', peer: slot.name, rssBytes: s.rssBytes, heapUsedBytes: s.heapUsedBytes, cpuPercent: Math.round(s.cpuPercent * 100) / 100 });
+          const cpu = s.cpuPercent === undefined ? {} : { cpuPercent: Math.round(s.cpuPercent * 100) / 100 };
+          this.ctx.recorder.emit({ type: 'sample', peer: slot.name, rssBytes: s.rssBytes, heapUsedBytes: s.heapUsedBytes, ...cpu });
         })
         .catch((err: unknown) => {
           // A peer going down mid-call is expected; a live peer that cannot report is worth one error.

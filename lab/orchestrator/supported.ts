@@ -6,8 +6,23 @@ import { SUPPORTED_CONDITIONS } from './steps/wait-for.js';
 
 /**
  * Refuses, before anything starts, a scenario with a step the runtime cannot perform
- * (the process runtime cannot partition), or a load pattern or wait condition the
+ * (docker's network faults without root), or a load pattern or wait condition the
  * orchestrator does not drive yet: a usage error that names the file and step.
+ *
+ * Which runtime does what, and how (the mechanism each fault event records):
+ *
+ * | step | process | docker |
+ * |---|---|---|
+ * | kill / stop / restart | SIGKILL / SIGTERM / same data dir, new process | docker kill / stop / start |
+ * | pause / unpause | SIGSTOP / SIGCONT | docker pause / unpause |
+ * | partition / heal | lab TCP proxy (connections across the cut reset, new ones held) + multicast relay (announcements across dropped) | iptables DROP between the groups |
+ * | link delay, jitter | lab TCP proxy and multicast relay, per sender, order kept | netem, else the NFQUEUE delayer |
+ * | link loss | multicast relay: dropped; TCP proxy: +200 ms retransmit stall | netem, else iptables statistic DROP |
+ * | link bandwidth | token bucket per sender (proxy and relay) | netem rate, else tbf |
+ * | link reset | lab TCP proxy: RST to both ends | ss -K in the namespace |
+ *
+ * The process runtime puts its proxy and relay in the path only for a run that uses
+ * link faults (see usesLinkFaults); otherwise its peers connect directly.
  */
 export function assertRuntimeSupports(scenario: Scenario, runtime: Runtime): void {
   for (const step of scenario.steps) {

@@ -1,8 +1,9 @@
 export type * from './types.js';
 export { SCHEMA_VERSION } from './types.js';
-export { buildReport, type BuildReportInput } from './build-report.js';
-export { writeReport, slug, type WrittenReport } from './write-report.js';
-export { loadReport, asReport, ReportError } from './load-report.js';
+export { buildReport, combineBaselines, type BuildReportInput, type RunInput } from './build-report.js';
+export { aggregateByPath, medianMetrics, AGGREGATE_CONFIDENCE } from './aggregate.js';
+export { writeReport, historyText, slug, type HistoryLine, type WrittenReport } from './write-report.js';
+export { loadReport, asReport, upgradeV1, ReportError } from './load-report.js';
 export { collectEnvironment } from './environment.js';
 export { renderMarkdown } from './markdown.js';
 export { renderJunit } from './junit.js';

@@ -1,6 +1,9 @@
 import { formatMetric } from '../metrics/format.js';
 import { METRIC_PATHS } from '../metrics/metric-paths.js';
 import { gossipMarkdown } from './gossip-markdown.js';
+import { code, md } from './markdown-text.js';
+import { reportNotes } from './notes.js';
+import { baselineMarkdown, repeatMarkdown } from './repeat-markdown.js';
 import type { Report } from './types.js';
 
 /** report.md: a summary a CI job can post (verdict, SLO table, key metrics, environment). */
@@ -8,23 +11,30 @@ export function renderMarkdown(report: Report): string {
   const m = report.metrics;
   const { scenario } = report;
   const params = Object.entries(scenario.params).map(([k, v]) => `\`${code(`${k}=${v}`)}\``).join(' ');
+  const count = report.repeat.count;
   const lines = [
     `## ${report.verdict === 'pass' ? '✅ PASS' : '❌ FAIL'}: ${md(scenario.name)}`,
     '',
-    `\`${code(scenario.file)}\` · runtime \`${code(report.runtime)}\` · seed ${report.seed} · ${formatMetric(report.duration_ms, 'ms')}${params ? ` · ${params}` : ''}`,
+    `\`${code(scenario.file)}\` · runtime \`${code(report.runtime)}\` · seed ${report.seed}${count > 1 ? ` · ${count} runs` : ''} · ${formatMetric(report.duration_ms, 'ms')}${params ? ` · ${params}` : ''}`,
     '',
   ];
+  if (count > 1) {
+    lines.push(`**${count} runs** (run i with seed deriveSeed(${report.seed}, i)). Metrics are the **median** across runs; **SLOs are checked on the medians**. Each run's own verdict is under Runs.`, '');
+  }
   if (report.verdict_reasons.length) lines.push(...report.verdict_reasons.map((r) => `- ${md(r)}`), '');
+  const notes = reportNotes(report);
+  if (notes.length) lines.push(...notes.map((n) => `- ⚠️ ${md(n)}`), '');
   lines.push('### SLOs', '');
   if (report.slos.length) {
-    lines.push('| | SLO | actual | detail |', '|---|---|---:|---|');
+    lines.push(`| | SLO | ${count > 1 ? `median of ${count} runs` : 'actual'} | detail |`, '|---|---|---:|---|');
     for (const s of report.slos) {
       lines.push(`| ${s.pass ? '✅' : '❌'} | \`${code(s.slo)}\` | ${formatMetric(s.actual, METRIC_PATHS[s.metric] ?? 'count')} | ${md(s.message)} |`);
     }
   } else lines.push('_This scenario sets no SLOs._');
+  if (count > 1) lines.push(...repeatMarkdown(report));
   lines.push(
     '',
-    '### Key metrics',
+    count > 1 ? `### Key metrics (median of ${count} runs)` : '### Key metrics',
     '',
     '| metric | value |',
     '|---|---:|',
@@ -38,12 +48,14 @@ export function renderMarkdown(report: Report): string {
     `| errors | ${m.errors.count} |`,
   );
   if (m.per_step.length) {
-    lines.push('', '### Load steps', '', '| step | offered | delivered | p50 | p99 |', '|---|---:|---:|---:|---:|');
+    // planned − sent: arrivals skipped (sender down, load paused) or cut (the run ended first).
+    lines.push('', '### Load steps', '', '| step | offered | delivered | p50 | p99 | planned | sent | cut |', '|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const s of m.per_step) {
-      lines.push(`| ${md(s.label)} | ${formatMetric(s.offered_per_s, 'per_s')} | ${formatMetric(s.delivered_per_s, 'per_s')} | ${formatMetric(s.latency.p50, 'ms')} | ${formatMetric(s.latency.p99, 'ms')} |`);
+      lines.push(`| ${md(s.label)} | ${formatMetric(s.offered_per_s, 'per_s')} | ${formatMetric(s.delivered_per_s, 'per_s')} | ${formatMetric(s.latency.p50, 'ms')} | ${formatMetric(s.latency.p99, 'ms')} | ${s.planned ?? '—'} | ${formatMetric(s.sent, 'count')} | ${s.cut ?? '—'} |`);
     }
   }
-  if (m.gossip) lines.push(...gossipMarkdown(m.gossip));
+  if (m.gossip) lines.push(...gossipMarkdown(m.gossip, report.gossip_model));
+  lines.push(...baselineMarkdown(report));
   const e = report;
   lines.push(
     '',
@@ -53,12 +65,3 @@ export function renderMarkdown(report: Report): string {
   return lines.join('\n');
 }
 
-/** Text from a scenario or peer, safe in a Markdown table cell (rendered as HTML by CI). */
-function md(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/([|\\`*_[\]])/g, '\\$1');
-}
-
-/** Text inside a `code span`: backticks and pipes cannot be escaped there, so they are replaced. */
-function code(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(/`/g, 'ˋ').replace(/\|/g, '¦');
-}

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadReport, ReportError } from './load-report.js';
@@ -26,7 +27,7 @@ describe('writeReport', () => {
   const { report, events } = sampleReport();
   let files: WrittenReport;
   beforeAll(async () => {
-    files = await writeReport(root, report, events);
+    files = await writeReport(root, report, [events]);
   });
 
   it('writes all five files into <root>/<scenario>/<stamp>/', async () => {
@@ -38,7 +39,25 @@ describe('writeReport', () => {
     const data = JSON.parse(await readFile(files.json, 'utf8'));
     const validate = validator();
     expect(validate(data), JSON.stringify(validate.errors)).toBe(true);
-    expect(data).toMatchObject({ schemaVersion: 1, seed: 42, runtime: 'process', scenario: { name: 'sample-churn', params: { peers: 5 } } });
+    expect(data).toMatchObject({ schemaVersion: 2, seed: 42, runtime: 'process', scenario: { name: 'sample-churn', params: { peers: 5 } } });
+    // One run is a repeat of one: its own metrics, verdict and baseline are run 0's.
+    expect(data.repeat).toMatchObject({ count: 1, statistic: 'median', runs: [{ index: 0, seed: 42, verdict: 'fail' }] });
+    expect(data.repeat.runs[0].metrics).toEqual(data.metrics);
+    expect(data.repeat.aggregate['latency.p50']).toEqual({ median: data.metrics.latency.p50, ci_low: data.metrics.latency.p50, ci_high: data.metrics.latency.p50, confidence: 0, values: [data.metrics.latency.p50] });
+  });
+
+  it('records the settings the peers ran with, and who gave each, in report.json', async () => {
+    const data = JSON.parse(await readFile(files.json, 'utf8'));
+    expect(data.peer_settings).toMatchObject({
+      'gossip.fanout': { value: 4, source: 'peer', flag: '--fanout', field: 'fanout' },
+      'gossip.ttl': { value: 8, source: 'peer', flag: '--gossip-ttl', field: 'gossip_ttl' },
+      'gossip.digestIntervalMs': { value: 1000, source: 'peer', flag: '--digest-interval', field: 'digest_interval' },
+      announceIntervalMs: { value: 200, source: 'lab', flag: '--announce-interval', field: 'announce_interval' },
+      expireAfterMs: { value: 1500, source: 'lab' },
+      connectOnDiscovery: { value: false, source: 'peer', flag: '--connect-on-discovery' },
+    });
+    // No group messages in this run: no gossip model.
+    expect(data.gossip_model).toBeUndefined();
   });
 
   it('has a schema that rejects a broken report', () => {
@@ -46,6 +65,9 @@ describe('writeReport', () => {
     const broken = structuredClone(report) as unknown as { metrics: { latency: { p99: unknown } } };
     broken.metrics.latency.p99 = 'fast';
     expect(validate(broken)).toBe(false);
+    const unknownSource = structuredClone(report) as unknown as { peer_settings: Record<string, { source: string }> };
+    unknownSource.peer_settings['gossip.fanout']!.source = 'somewhere';
+    expect(validate(unknownSource)).toBe(false);
   });
 
   it('fails the verdict on the missed latency SLO and says why', () => {
@@ -55,10 +77,10 @@ describe('writeReport', () => {
     expect(report.verdict_reasons).toEqual([expect.stringMatching(/^SLO not met: latency\.p99 was [\d.]+ s; needs < 50 ms$/)]);
   });
 
-  it('writes every event to history.jsonl, one per line, that recomputes the same metrics', async () => {
+  it('writes every event to history.jsonl, one per line with its run index, that recomputes the same metrics', async () => {
     const lines = (await readFile(files.history, 'utf8')).trimEnd().split('\n');
     expect(lines).toHaveLength(events.length);
-    expect(JSON.parse(lines[0]!)).toEqual(events[0]);
+    expect(JSON.parse(lines[0]!)).toEqual({ run: 0, ...events[0] });
     const { computeMetrics } = await import('../metrics/collector.js');
     expect(computeMetrics(lines.map((l) => JSON.parse(l)))).toEqual(report.metrics);
   });
@@ -83,7 +105,7 @@ describe('writeReport', () => {
   });
 
   it('never overwrites an earlier run with the same stamp', async () => {
-    const again = await writeReport(root, report, events);
+    const again = await writeReport(root, report, [events]);
     expect(again.dir).toBe(`${files.dir}-2`);
   });
 
@@ -99,7 +121,7 @@ describe('hostile names', () => {
   report.metrics.errors.count++;
 
   it('render as text in HTML, Markdown and JUnit, and make a safe folder name', async () => {
-    const files = await writeReport(root, report, events);
+    const files = await writeReport(root, report, [events]);
     expect(files.dir.startsWith(join(root, 'script-alert-x-script-pipes-ticks'))).toBe(true);
     const html = await readFile(files.html, 'utf8');
     expect(html).not.toContain('<script');
@@ -118,9 +140,22 @@ describe('loadReport', () => {
   it('rejects an unknown schemaVersion with a clear error', async () => {
     const path = join(root, 'future.json');
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(path, JSON.stringify({ schemaVersion: 2, metrics: {} }));
+    await writeFile(path, JSON.stringify({ schemaVersion: 3, metrics: {} }));
     await expect(loadReport(path)).rejects.toThrow(ReportError);
-    await expect(loadReport(path)).rejects.toThrow(`${path}: report schemaVersion 2 is not supported; this peerlab reads schemaVersion 1.`);
+    await expect(loadReport(path)).rejects.toThrow(`${path}: report schemaVersion 3 is not supported; this peerlab reads schemaVersion 1 and 2.`);
+  });
+
+  it('loads a schemaVersion 1 report (the committed smoke baseline) as one run with an unmeasured baseline', async () => {
+    const path = fileURLToPath(new URL('../../reports/baselines/smoke.json', import.meta.url));
+    const v1 = JSON.parse(await readFile(path, 'utf8'));
+    expect(v1.schemaVersion).toBe(1);
+    const report = await loadReport(path);
+    expect(report.schemaVersion).toBe(2);
+    expect(report.metrics).toEqual(v1.metrics);
+    expect(report.repeat).toMatchObject({ count: 1, runs: [{ index: 0, seed: v1.seed, verdict: v1.verdict, metrics: v1.metrics }] });
+    expect(report.repeat.aggregate['latency.p99']?.values).toEqual([v1.metrics.latency.p99]);
+    expect(report.baseline.grpc_echo.samples).toBe(0);
+    expect(report.baseline.notes).toEqual(['not measured: a schemaVersion 1 report has no baseline']);
   });
 
   it('rejects a file that is not a report', async () => {

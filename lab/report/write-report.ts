@@ -16,13 +16,17 @@ export interface WrittenReport {
   history: string;
 }
 
+/** A line of history.jsonl: a history event and the index of the run it belongs to. */
+export type HistoryLine = HistoryEvent & { run: number };
+
 /**
  * Writes report.json, report.md, report.html, junit.xml and history.jsonl into
  * `<root>/<scenario>/<stamp>/` (root is usually `reports`) and returns the paths.
- * The stamp is the start time, plus the sweep values for a sweep; an existing
- * directory is never overwritten (a `-2`, `-3`... suffix is added).
+ * `histories` holds each run's events, in run order. The stamp is the start time, plus
+ * the sweep values for a sweep; an existing directory is never overwritten (a `-2`,
+ * `-3`... suffix is added).
  */
-export async function writeReport(root: string, report: Report, events: readonly HistoryEvent[]): Promise<WrittenReport> {
+export async function writeReport(root: string, report: Report, histories: ReadonlyArray<readonly HistoryEvent[]>): Promise<WrittenReport> {
   const parent = join(root, slug(report.scenario.name));
   await mkdir(parent, { recursive: true });
   const dir = await freshDir(parent, stampOf(report));
@@ -39,9 +43,19 @@ export async function writeReport(root: string, report: Report, events: readonly
     writeFile(files.markdown, renderMarkdown(report)),
     writeFile(files.html, renderHtml(report)),
     writeFile(files.junit, renderJunit(report)),
-    writeFile(files.history, events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : '')),
+    writeFile(files.history, historyText(histories)),
   ]);
   return files;
+}
+
+/**
+ * history.jsonl: one file for every run, each line carrying its run's index. One file
+ * keeps a report folder the same five files however many runs it holds; `run` lets a
+ * checker take one run apart (computeMetrics on its lines gives that run's metrics).
+ */
+export function historyText(histories: ReadonlyArray<readonly HistoryEvent[]>): string {
+  const lines = histories.flatMap((events, run) => events.map((e) => JSON.stringify({ run, ...e })));
+  return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
 /** A file-system-safe folder name for a scenario name (`../x` and `<script>` included). */

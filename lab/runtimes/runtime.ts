@@ -19,14 +19,20 @@ export interface PeerSpec {
   settings: PeerSettings;
   /** Open a session to every peer as soon as it is discovered (for `wait_for: sessions`). */
   connectOnDiscovery?: boolean;
+  /**
+   * The run will partition, shape or reset links: put this peer on a path the runtime
+   * controls. Docker peers always are; process peers then dial through the lab's proxy
+   * and announce through its relay, and otherwise connect directly (nothing in between).
+   */
+  linkFaults?: boolean;
 }
 
 /** One resource reading of a live peer. */
 export interface ResourceSample {
   rssBytes: number;
   heapUsedBytes: number;
-  /** CPU use since the previous sample, percent of one core (may exceed 100). */
-  cpuPercent: number;
+  /** CPU use since the previous sample, percent of one core (may exceed 100); undefined when there is no previous reading to measure from. */
+  cpuPercent?: number;
 }
 
 /** How a peer ended. */
@@ -72,7 +78,7 @@ export interface Runtime extends AsyncDisposable {
   readonly name: string;
   /** How this runtime does each peer fault, for the report ("SIGKILL", "docker kill"). */
   readonly mechanisms: Readonly<Record<PeerFaultKind, string>>;
-  /** Partitions and link shaping (docker); absent when the runtime has none (process). */
+  /** Partitions, link shaping and resets; absent when the runtime has none. */
   readonly networkFaults?: NetworkFaults;
   /** Why this runtime cannot perform a step kind, or undefined when it can. */
   unsupported(kind: StepKind): string | undefined;

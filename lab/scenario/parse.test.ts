@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from './duration.js';
 import { ScenarioError } from './errors.js';
-import { parseScenario } from './parse.js';
+import { parseScenario, withSeed } from './parse.js';
+import { deriveSeed } from './random.js';
 
 const FILE = 'scenarios/x.yaml';
 
@@ -151,7 +152,20 @@ describe('parseScenario', () => {
     ]);
     expect(s!.steps[1]).toMatchObject({ timeoutMs: 90_000 });
     expect(s!.steps[2]).toMatchObject({ pairs: [[0, 1], [2, 3]], background: true, label: 'pairs' });
-    expect(s!.steps[13]).toMatchObject({ peers: [0, 1, 2, 3, 4, 5], delayMs: 20, jitterMs: 5, loss: 0.02 });
+    expect(s!.steps[13]).toMatchObject({ peers: [0, 1, 2, 3, 4, 5], delayMs: 20, jitterMs: 5, loss: 0.02, bandwidthBps: 0, reset: false, setsShape: true });
+  });
+
+  it('reads a link bandwidth and reset; a reset alone keeps the shape', () => {
+    const [s] = parseScenario(withStep(`  - link: { peers: [0], bandwidth: 512kbit, reset: true }
+  - link: { peers: [1], reset: true }
+  - link: { peers: [2], bandwidth: 2.5mbit/s }`), FILE, {});
+    expect(s!.steps[1]).toMatchObject({ peers: [0], bandwidthBps: 512_000, reset: true, setsShape: true });
+    expect(s!.steps[2]).toMatchObject({ peers: [1], delayMs: 0, reset: true, setsShape: false });
+    expect(s!.steps[3]).toMatchObject({ bandwidthBps: 2_500_000, reset: false, setsShape: true });
+    expect(error(withStep('  - link: { peers: [0], bandwidth: 10mbps }')).message).toContain(
+      'steps[1].link.bandwidth: must be a bandwidth in bits per second (512kbit, 10mbit, 1gbit, or a number of bit/s), got "10mbps"',
+    );
+    expect(error(withStep('  - link: { peers: [0], reset: yes please }')).message).toContain('steps[1].link.reset: must be true or false');
   });
 
   it('rejects overlapping partition groups and a pair that sends to itself', () => {
@@ -203,7 +217,7 @@ describe('overrides and sweeps', () => {
 
   it('rejects an unknown --set key and lists what is settable', () => {
     expect(error(base, { name: 'other' }).message).toBe(
-      'scenarios/x.yaml: --set name: unknown setting; settable: peers, rate, seed, peer.announce_interval, peer.expire_after, peer.keepalive_interval, peer.args',
+      'scenarios/x.yaml: --set name: unknown setting; settable: peers, rate, seed, peer.announce_interval, peer.expire_after, peer.announce_window, peer.keepalive_interval, peer.handshake_timeout, peer.connections_per_address, peer.fanout, peer.gossip_ttl, peer.digest_interval, peer.args',
     );
   });
 });
@@ -217,5 +231,67 @@ describe('parseDuration', () => {
 
   it('rejects negative numbers, unknown units and other types', () => {
     for (const bad of [-1, '5 parsecs', '', 'ms', null, [1]]) expect(() => parseDuration(bad)).toThrow(/must be a duration/);
+  });
+});
+
+/** A scenario whose random kills and restarts depend on the seed: for repeats and reseeding. */
+const REPEAT_TEXT = (extra = '') => `
+name: t
+seed: 5
+${extra}params:
+  peers: 6
+steps:
+  - start: { count: \${peers} }
+  - kill: { peers: { random: 2 } }
+  - restart: { peers: { random: 2 } }
+  - load: { rate: 10, duration: 2s }
+`;
+
+describe('repeat: in a scenario file', () => {
+  it('is 1 unless the file says, and a whole number of runs from 1 to 100', () => {
+    expect(parseScenario(REPEAT_TEXT(), FILE)[0]!.repeat).toBe(1);
+    expect(parseScenario(REPEAT_TEXT('repeat: 5\n'), FILE)[0]!.repeat).toBe(5);
+    expect(error(REPEAT_TEXT('repeat: 0\n')).message).toBe('scenarios/x.yaml: repeat: must be a whole number of runs from 1 to 100, got 0');
+    expect(error(REPEAT_TEXT('repeat: 2.5\n')).message).toBe('scenarios/x.yaml: repeat: must be a whole number of runs from 1 to 100, got 2.5');
+    expect(error(REPEAT_TEXT('repeat: 101\n')).message).toBe('scenarios/x.yaml: repeat: must be a whole number of runs from 1 to 100, got 101');
+    expect(error(REPEAT_TEXT('repeat: many\n')).message).toBe('scenarios/x.yaml: repeat: must be a whole number of runs from 1 to 100, got "many"');
+  });
+
+  it('is not a --set setting: the message points to --repeat', () => {
+    expect(error(REPEAT_TEXT(), { repeat: '3' }).message).toBe('scenarios/x.yaml: --set repeat: the number of runs is not a setting; use --repeat N');
+  });
+});
+
+describe('deriveSeed', () => {
+  it('keeps the run seed for run 0 and mixes it with the index after', () => {
+    expect(deriveSeed(42, 0)).toBe(42);
+    const seeds = Array.from({ length: 50 }, (_, i) => deriveSeed(42, i));
+    expect(new Set(seeds).size).toBe(50);
+    expect(seeds.every((s) => Number.isInteger(s) && s >= 0 && s < 2 ** 32)).toBe(true);
+    // The same for the same inputs, on any machine; another run seed gives other seeds.
+    expect(deriveSeed(42, 7)).toBe(deriveSeed(42, 7));
+    expect(deriveSeed(43, 7)).not.toBe(deriveSeed(42, 7));
+  });
+
+  it('refuses a run index that is not a whole number from 0', () => {
+    expect(() => deriveSeed(1, -1)).toThrow('run index must be a whole number from 0, got -1');
+  });
+});
+
+describe('withSeed', () => {
+  it('is the scenario as if the file had that seed: random picks made again from it', () => {
+    const [scenario] = parseScenario(REPEAT_TEXT('repeat: 3\n'), FILE, { peers: '8' });
+    const seeds = [0, 1, 2].map((i) => deriveSeed(scenario!.seed, i));
+    const reseeded = seeds.map((seed) => withSeed(scenario!, seed));
+    for (const [i, run] of reseeded.entries()) {
+      const [direct] = parseScenario(REPEAT_TEXT('repeat: 3\n'), FILE, { peers: '8', seed: String(seeds[i]) });
+      expect(run.seed).toBe(seeds[i]);
+      expect(run.steps).toEqual(direct!.steps);
+      // What the run was asked to be stays: params, overrides, run count.
+      expect(run).toMatchObject({ repeat: 3, params: { peers: 8 }, overrides: { peers: '8' } });
+    }
+    expect(reseeded[0]).toBe(scenario);
+    const victims = reseeded.map((r) => JSON.stringify(r.steps[1]));
+    expect(new Set(victims).size).toBeGreaterThan(1);
   });
 });

@@ -3,17 +3,18 @@ import { parseDocument } from 'yaml';
 import { ScenarioError, shown } from './errors.js';
 import { Fields, join } from './fields.js';
 import { cartesian, interpolate, parseOverrideValue, protectReferences, readParams, restoreReferences, type Axis } from './params.js';
+import { PEER_FIELDS, readPeerSettings } from './peer-fields.js';
 import { seededRandom } from './random.js';
 import { Roster } from './roster.js';
 import { parseSlo } from './slo.js';
 import { readStep } from './steps.js';
-import type { ParamValue, PeerSettings, Scenario } from './types.js';
+import type { ParamValue, Scenario } from './types.js';
 
-const TOP_LEVEL = ['name', 'description', 'seed', 'params', 'peer', 'steps', 'slos'] as const;
-/** Peer settings in the file (snake_case) and the field each becomes. */
-const PEER_FIELDS = { announce_interval: 'announceIntervalMs', expire_after: 'expireAfterMs', keepalive_interval: 'keepaliveIntervalMs', args: 'args' } as const;
+const TOP_LEVEL = ['name', 'description', 'seed', 'repeat', 'params', 'peer', 'steps', 'slos'] as const;
 /** A run's seed when the file gives none. */
 export const DEFAULT_SEED = 1;
+/** The most runs one report may hold: enough for any statistic, few enough to finish. */
+export const MAX_REPEAT = 100;
 
 /** Reads, validates and expands a scenario file: one Scenario per sweep combination. */
 export async function loadScenario(path: string, overrides: Record<string, string> = {}): Promise<Scenario[]> {
@@ -74,9 +75,10 @@ function settingsWithOverrides(params: Map<string, ParamValue[]>, overrides: Rec
   for (const [rawKey, text] of Object.entries(overrides)) {
     const key = rawKey.startsWith('params.') ? rawKey.slice('params.'.length) : rawKey;
     const values = parseOverrideValue(text);
-    const isPeer = key.startsWith('peer.') && key.slice(5) in PEER_FIELDS;
+    const isPeer = key.startsWith('peer.') && PEER_FIELDS.includes(key.slice(5));
+    if (key === 'repeat') throw new ScenarioError(f.file, `--set ${rawKey}`, 'the number of runs is not a setting; use --repeat N');
     if (key !== 'seed' && !isPeer && !params.has(key)) {
-      const settable = [...params.keys(), 'seed', ...Object.keys(PEER_FIELDS).map((k) => `peer.${k}`)];
+      const settable = [...params.keys(), 'seed', ...PEER_FIELDS.map((k) => `peer.${k}`)];
       throw new ScenarioError(f.file, `--set ${rawKey}`, `unknown setting; settable: ${settable.join(', ')}`);
     }
     if (key === 'peer.args') throw new ScenarioError(f.file, `--set ${rawKey}`, 'peer.args cannot be set from the command line; edit the file');
@@ -85,8 +87,24 @@ function settingsWithOverrides(params: Map<string, ParamValue[]>, overrides: Rec
   return settings;
 }
 
+/**
+ * The scenario as run with another seed: the same file, params and overrides, with its
+ * `random` picks and load draws made from `seed` (run i of a repeat uses deriveSeed(seed, i)).
+ */
+export function withSeed(scenario: Scenario, seed: number): Scenario {
+  if (seed === scenario.seed) return scenario;
+  const rebuilt = buildScenario({ ...scenario.tree, seed }, new Fields(scenario.file));
+  return { ...rebuilt, repeat: scenario.repeat, params: scenario.params, sweep: scenario.sweep, overrides: scenario.overrides };
+}
+
+/** Checks a run count from the file or the command line: 1..MAX_REPEAT. */
+export function checkRepeat(value: unknown, f: Fields, path: string): number {
+  return f.number(value, path, `a whole number of runs from 1 to ${MAX_REPEAT}`, { integer: true, min: 1, max: MAX_REPEAT });
+}
+
 function buildScenario(tree: Record<string, unknown>, f: Fields): Omit<Scenario, 'params' | 'sweep' | 'overrides'> {
   const seed = tree.seed === undefined ? DEFAULT_SEED : f.number(tree.seed, 'seed', 'a whole number from 0 to 4294967295', { integer: true, min: 0, max: 2 ** 32 - 1 });
+  const repeat = tree.repeat === undefined ? 1 : checkRepeat(tree.repeat, f, 'repeat');
   const roster = new Roster(f, seededRandom(seed));
   const rawSteps = f.list(tree.steps, 'steps', 'steps');
   if (rawSteps.length === 0) f.fail('steps', 'needs at least one step (start with "- start: { count: 5 }")');
@@ -98,19 +116,10 @@ function buildScenario(tree: Record<string, unknown>, f: Fields): Omit<Scenario,
     description: tree.description === undefined ? '' : typeof tree.description === 'string' ? tree.description.trim() : f.fail('description', `must be text, got ${shown(tree.description)}`),
     file: f.file,
     seed,
-    peer: readPeer(tree.peer, f),
+    repeat,
+    peer: readPeerSettings(tree.peer, f),
     steps,
     slos,
+    tree,
   };
-}
-
-function readPeer(raw: unknown, f: Fields): PeerSettings {
-  if (raw === undefined || raw === null) return {};
-  const m = f.map(raw, 'peer', Object.keys(PEER_FIELDS));
-  const peer: PeerSettings = {};
-  if (m.announce_interval !== undefined) peer.announceIntervalMs = f.duration(m.announce_interval, 'peer.announce_interval');
-  if (m.expire_after !== undefined) peer.expireAfterMs = f.duration(m.expire_after, 'peer.expire_after');
-  if (m.keepalive_interval !== undefined) peer.keepaliveIntervalMs = f.duration(m.keepalive_interval, 'peer.keepalive_interval');
-  if (m.args !== undefined) peer.args = f.list(m.args, 'peer.args', 'command-line arguments').map((a, i) => f.string(a, join('peer.args', i)));
-  return peer;
 }

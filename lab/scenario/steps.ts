@@ -2,6 +2,7 @@ import type { Fields } from './fields.js';
 import { join } from './fields.js';
 import { shown } from './errors.js';
 import type { Roster } from './roster.js';
+import { parseBandwidth } from './bandwidth.js';
 import { roomProblem } from '../../peer/gossip/group-codec.js';
 import type { LoadStep, PeerFaultKind, Step, StepKind } from './types.js';
 
@@ -75,13 +76,19 @@ function readBody(kind: StepKind, body: unknown, path: string, index: number, f:
       return { kind, groups, ...labelled(m) };
     }
     case 'link': {
-      const m = f.map(body, path, ['peers', 'delay', 'jitter', 'loss', 'label'], ['peers']);
+      const shapeKeys = ['delay', 'jitter', 'loss', 'bandwidth'] as const;
+      const m = f.map(body, path, ['peers', ...shapeKeys, 'reset', 'label'], ['peers']);
       const { peers, pick } = roster.select(m.peers, at('peers'), kind);
+      const reset = m.reset === undefined ? false : f.boolean(m.reset, at('reset'));
       return {
         kind, peers, pick,
         delayMs: m.delay === undefined ? 0 : f.duration(m.delay, at('delay')),
         jitterMs: m.jitter === undefined ? 0 : f.duration(m.jitter, at('jitter')),
         loss: m.loss === undefined ? 0 : readLoss(f, m.loss, at('loss')),
+        bandwidthBps: m.bandwidth === undefined ? 0 : readBandwidth(f, m.bandwidth, at('bandwidth')),
+        reset,
+        // `- link: { peers: [0], reset: true }` resets without touching the shape.
+        setsShape: !reset || shapeKeys.some((key) => m[key] !== undefined),
         ...labelled(m),
       };
     }
@@ -160,6 +167,15 @@ function positiveDuration(f: Fields, value: unknown, path: string): number {
   const ms = f.duration(value, path);
   if (ms <= 0) f.fail(path, `must be a duration greater than zero, got ${shown(value)}`);
   return ms;
+}
+
+/** A bandwidth (`10mbit`) in bits per second; 0 means no limit. */
+function readBandwidth(f: Fields, value: unknown, path: string): number {
+  try {
+    return parseBandwidth(value);
+  } catch (err) {
+    f.fail(path, (err as Error).message);
+  }
 }
 
 /** Loss as a fraction 0..1 or a percentage string ("2%"). */

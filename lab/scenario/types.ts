@@ -1,17 +1,16 @@
+import type { ScenarioSettingValues } from '../../peer/settings.js';
+
 /** A value a scenario parameter can take (from YAML or from --set). */
 export type ParamValue = string | number | boolean;
 
-/** Settings given to every peer; durations in milliseconds. */
-export interface PeerSettings {
-  /** How often a peer announces itself on discovery. */
-  announceIntervalMs?: number;
-  /** A peer not heard from within this is expired from the peer table. */
-  expireAfterMs?: number;
-  /** Keepalive ping interval on an open session. */
-  keepaliveIntervalMs?: number;
+/**
+ * Settings given to every peer, by their PeerOptions name (`keepaliveMs`, `gossip.fanout`;
+ * durations in ms): those with a scenario field in peer/settings.ts.
+ */
+export type PeerSettings = ScenarioSettingValues & {
   /** Extra command-line arguments for `peerlab peer`, passed verbatim (escape hatch). */
   args?: string[];
-}
+};
 
 /** How a step chose its peers: explicit indexes, `all`, or `random: N` (picked with the seed). */
 export type PeerPick = 'indexes' | 'all' | 'random';
@@ -68,6 +67,12 @@ export interface LinkStep extends StepBase {
   jitterMs: number;
   /** Packet loss as a fraction, 0..1. */
   loss: number;
+  /** Egress rate limit, bits per second; 0 for none. */
+  bandwidthBps: number;
+  /** Close every open connection of these peers' links when the step runs, so they must be reopened. */
+  reset: boolean;
+  /** False for a step that gives only `reset`: the links keep the shape they had. */
+  setsShape: boolean;
 }
 
 export type Step =
@@ -95,6 +100,8 @@ export interface Scenario {
   /** The file it came from, as given to loadScenario. */
   file: string;
   seed: number;
+  /** How many independent runs make one report (`repeat:` in the file, `--repeat N`); 1 by default. */
+  repeat: number;
   /** Every param's value as run. */
   params: Record<string, ParamValue>;
   /** The swept params and their value in this run ({} when not a sweep). */
@@ -104,4 +111,10 @@ export interface Scenario {
   peer: PeerSettings;
   steps: Step[];
   slos: Slo[];
+  /**
+   * The file's content with params and overrides applied, before validation. `random`
+   * picks are resolved from the seed when the file is read, so running it with another
+   * seed (run i of a repeat) reads this again (see withSeed).
+   */
+  tree: Readonly<Record<string, unknown>>;
 }

@@ -307,7 +307,8 @@ export class MulticastDiscovery implements AsyncDisposable {
   }
 }
 
-function bind(socket: Socket, port: number, address: string): Promise<void> {
+/** Binds a UDP socket; rejects with the bind error (EADDRINUSE, EADDRNOTAVAIL). */
+export function bind(socket: Socket, port: number, address: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     socket.once('error', onError);

@@ -11,7 +11,7 @@ import type { StepResult } from './step-result.js';
  */
 export async function faultStep(step: PeerFaultStep, ctx: RunContext): Promise<StepResult> {
   const slots = step.peers.map((i) => ctx.fleet.at(i));
-  ctx.recorder.emit({ type: 'fault', fault: step.kind, peers: slots.map((s) => s.name), mechanism: ctx.runtime.mechanisms[step.kind] });
+  ctx.recorder.emit({ type: 'fault', fault: step.kind, peers: slots.map((s) => s.name), mechanism: ctx.runtime.mechanisms[step.kind], scheduledT: ctx.schedule.due });
   const results = await Promise.allSettled(slots.map((slot) => FAULTS[step.kind](ctx, slot)));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;

@@ -40,11 +40,13 @@ export async function runStep(step: Step, ctx: RunContext): Promise<void> {
   const began = ctx.recorder.now();
   const label = step.label === undefined ? {} : { label: step.label };
   const event = (phase: StepEvent['phase'], detail?: unknown) =>
-    ctx.recorder.emit({ type: 'step', index: step.index, name: step.kind, phase, ...label, ...(detail === undefined ? {} : { detail }) });
-  event('begin', beginDetail(step));
+    ctx.recorder.emit({ type: 'step', index: step.index, name: step.kind, phase, ...label, ...withDetail(detail) });
+  // The begin event says when the step was due, so a report can show how far it was off.
+  ctx.recorder.emit({ type: 'step', index: step.index, name: step.kind, phase: 'begin', scheduledT: ctx.schedule.due, ...label, ...withDetail(beginDetail(step)) });
   ctx.progress.stepBegan(step);
   try {
     const result = (await (HANDLERS[step.kind] as (s: Step, c: RunContext) => Promise<StepResult | void>)(step, ctx)) ?? {};
+    ctx.schedule.stepEnded(step);
     if (result.background) ctx.backgrounds.push(result.background);
     else event('end', result.detail);
     ctx.progress.stepEnded(step, { ms: ctx.recorder.now() - began, background: Boolean(result.background) });
@@ -54,6 +56,10 @@ export async function runStep(step: Step, ctx: RunContext): Promise<void> {
     ctx.progress.stepEnded(step, { ms: ctx.recorder.now() - began, failed: message });
     throw err;
   }
+}
+
+function withDetail(detail: unknown): { detail?: unknown } {
+  return detail === undefined ? {} : { detail };
 }
 
 /** What a step's `begin` event says about it; for load, `rate` is what the metrics read. */
@@ -77,7 +83,11 @@ function beginDetail(step: Step): unknown {
     case 'partition':
       return { groups: step.groups.map((g) => g.map((p) => `p${p}`)) };
     case 'link':
-      return { peers: step.peers.map((p) => `p${p}`), delayMs: step.delayMs, jitterMs: step.jitterMs, loss: step.loss };
+      return {
+        peers: step.peers.map((p) => `p${p}`),
+        ...(step.setsShape ? { delayMs: step.delayMs, jitterMs: step.jitterMs, loss: step.loss, bandwidthBps: step.bandwidthBps } : {}),
+        reset: step.reset,
+      };
     default:
       return undefined;
   }

@@ -14,7 +14,7 @@ export async function loadStep(step: LoadStep, ctx: RunContext): Promise<StepRes
   if (step.pattern === 'broadcast') await joinBroadcastRoom(step, ctx);
   const driver = new LoadDriver(ctx, step);
   ctx.loads.add(driver);
-  driver.start();
+  driver.start(ctx.schedule.due);
   const ended = driver.done.then((tally) => {
     ctx.loads.delete(driver);
     return tally;

@@ -1,8 +1,11 @@
 import type { SleepStep } from '../../scenario/types.js';
 import type { RunContext } from '../context.js';
-import { delay } from '../waiting.js';
 
-/** `sleep`: a pause the scenario asked for (background load keeps flowing). */
+/**
+ * `sleep`: a pause the scenario asked for (background load keeps flowing). It ends
+ * `durationMs` after the step was due, not after it began: time a restart before it
+ * overran comes off the sleep, so later steps stay on schedule.
+ */
 export async function sleepStep(step: SleepStep, ctx: RunContext): Promise<void> {
-  await delay(step.durationMs, ctx.signal);
+  await ctx.schedule.sleep(step.durationMs, ctx.signal);
 }

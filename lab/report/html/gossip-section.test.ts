@@ -1,34 +1,16 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { compareReports } from '../../compare/compare.js';
-import { computeMetrics } from '../../metrics/collector.js';
-import { syntheticGossipRun, type SyntheticGossipOptions } from '../../metrics/gossip-synthetic-run.js';
-import { parseScenario } from '../../scenario/parse.js';
-import { buildReport } from '../build-report.js';
+import { pushGossipModel } from '../../metrics/epidemic-model.js';
+import { formatMetric } from '../../metrics/format.js';
+import type { SyntheticGossipOptions } from '../../metrics/gossip-synthetic-run.js';
 import { renderMarkdown } from '../markdown.js';
 import schema from '../report.schema.json' with { type: 'json' };
-import { sampleReport, SAMPLE_ENVIRONMENT } from '../sample-report.js';
+import { sampleGossipReport, sampleReport } from '../sample-report.js';
 import { renderHtml } from './page.js';
 
-const YAML = `
-name: gossip-sample
-description: Eight peers <b>broadcast</b>.
-params: { peers: 8 }
-steps:
-  - start: { count: \${peers} }
-  - load: { pattern: broadcast, authors: [0, 1, 2], rate: 10, duration: 3s, label: "<script>x</script>" }
-  - wait_for: { condition: gossip_delivered, timeout: 10s }
-slos:
-  - gossip.delivery_ratio == 1
-  - gossip.dissemination.p99_ms < 50ms
-  - gossip.amplification >= 1
-`;
-
-function gossipReport(options: SyntheticGossipOptions = {}) {
-  const events = syntheticGossipRun(options);
-  const [scenario] = parseScenario(YAML, 'scenarios/gossip-sample.yaml');
-  const metrics = computeMetrics(events);
-  return buildReport({ scenario: scenario!, runtime: 'process', startedAt: '2025-01-02T03:04:05.000Z', finishedAt: '2025-01-02T03:04:15.000Z', events, metrics, environment: SAMPLE_ENVIRONMENT });
+function gossipReport(options: SyntheticGossipOptions & { set?: Record<string, string> } = {}) {
+  return sampleGossipReport(options).report;
 }
 
 function validator() {
@@ -79,11 +61,72 @@ describe('the gossip section of a report', () => {
     expect(html).toContain('Eight peers &lt;b&gt;broadcast&lt;/b&gt;.');
   });
 
+  it('carries the peer settings in force and the push-gossip model for them in report.json', () => {
+    const report = gossipReport({ set: { 'peer.fanout': '2', 'peer.gossip_ttl': '3' } });
+    expect(report.peer_settings).toMatchObject({
+      'gossip.fanout': { value: 2, source: 'scenario' },
+      'gossip.ttl': { value: 3, source: 'scenario' },
+      'gossip.digestIntervalMs': { value: 1000, source: 'peer' },
+      announceIntervalMs: { value: 200, source: 'lab' },
+    });
+    const g = report.metrics.gossip!;
+    const model = report.gossip_model!;
+    const expected = pushGossipModel({ peers: 8, fanout: 2, ttl: 3 });
+    expect(model).toMatchObject({ peers: 8, fanout: 2, ttl: 3, anti_entropy_modelled: false, per_hop_ms: g.per_hop_ms });
+    expect(model.amplification).toBeCloseTo(expected.amplification, 3);
+    expect(model.points.map((p) => p.round)).toEqual([0, 1, 2, 3]);
+    expect(model.points.map((p) => p.share)).toEqual(expected.rounds.map((r) => expect.closeTo(r.share, 6)));
+    expect(model.points.map((p) => p.t_ms)).toEqual([0, 1, 2, 3].map((r) => expect.closeTo(r * g.per_hop_ms!, 3)));
+    // The staircase's first round past half: round 2 (round 1 reaches 2 of 7 peers).
+    expect(model.points[1]!.share).toBeLessThan(0.5);
+    expect(model.points[2]!.share).toBeGreaterThan(0.5);
+    expect(model.to_50_ms).toBe(model.points[2]!.t_ms);
+    // The default peer settings: fanout 4, ttl 8.
+    expect(gossipReport().gossip_model).toMatchObject({ fanout: 4, ttl: 8, peers: 8 });
+    // The schema holds the model to its shape.
+    const validate = validator();
+    expect(validate(JSON.parse(JSON.stringify(report))), JSON.stringify(validate.errors)).toBe(true);
+    const broken = structuredClone(report) as unknown as { gossip_model: { points: Array<{ share: unknown }> } };
+    broken.gossip_model.points[1]!.share = 1.5;
+    expect(validate(broken)).toBe(false);
+  });
+
+  it('draws the model dashed over the measured curve, with its legend entry and a model-vs-measured table', () => {
+    const report = gossipReport();
+    const html = renderHtml(report);
+    const label = 'push-gossip model (f=4, ttl=8, N=8), anti-entropy not modelled';
+    const chart = /<svg data-chart="gossip-dissemination"[\s\S]*?<\/svg>/.exec(html)![0];
+    const path = new RegExp(`<path class="line" data-series="${label.replace(/[()]/g, '\\$&')}" d="([^"]+)" stroke="[^"]+" stroke-dasharray="5 4"/>`).exec(chart);
+    expect(path, 'a dashed model path').not.toBeNull();
+    // A staircase through rounds 0..8 (and, when round 8 comes before the measured curve ends, held to the end).
+    expect(path![1]!.match(/H[\d.]+V[\d.]+/g)!.length).toBeGreaterThanOrEqual(8);
+    expect(path![1]!.startsWith('M64,')).toBe(true);
+    expect(chart).toContain(`>${label}</text>`);
+    expect(chart.indexOf('data-series="median message"')).toBeLessThan(chart.indexOf(`data-series="${label}"`));
+    expect(html).toMatch(/<table data-table="gossip-model">.*<td>until 50 % have it \(measured: median message\)<\/td><td class="num">[\d.]+ ms<\/td><td class="num">[\d.]+ ms<\/td>/);
+    expect(html).toMatch(/<td>amplification \(copies received per message delivered\)<\/td><td class="num">[\d.]+×<\/td><td class="num">3×<\/td>/);
+    expect(html).toContain(`Dashed grey: the ${label}`);
+  });
+
+  it('compares the model with the run in report.md', () => {
+    const report = gossipReport({ set: { 'peer.fanout': '2', 'peer.gossip_ttl': '3' } });
+    const md = renderMarkdown(report);
+    const m = report.gossip_model!;
+    expect(md).toContain('| push-gossip model (f=2, ttl=3, N=8), anti-entropy not modelled | model | measured |');
+    expect(md).toMatch(/\| until 50 % have it \(measured: median message\) \| [\d.]+ ms \| [\d.]+ ms \|/);
+    // Push alone with fanout 2 and 3 hops does not reach 99 % of 7 peers.
+    expect(m.reach).toBeLessThan(0.99);
+    expect(md).toContain(`| until 99 % have it (measured: median message) | never (push alone reaches ${formatMetric(m.reach, 'ratio')}) |`);
+    expect(md).toMatch(new RegExp(`\\| amplification \\(copies received per message delivered\\) \\| ${String(formatMetric(m.amplification, 'number')).replace('.', '\\.')}× \\| 3× \\|`));
+    expect(md).toContain(`round r drawn at r × ${formatMetric(report.metrics.gossip!.per_hop_ms, 'ms')}`);
+  });
+
   it('is left out of runs without group messages', () => {
     const { report } = sampleReport();
     expect(report.metrics.gossip).toBeUndefined();
     expect(renderHtml(report)).not.toContain('data-section="gossip"');
     expect(renderMarkdown(report)).not.toContain('gossip');
+    expect(report.gossip_model).toBeUndefined();
     expect(compareReports(report, report).rows.some((r) => r.metric.startsWith('gossip.'))).toBe(false);
   });
 

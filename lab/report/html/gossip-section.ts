@@ -1,18 +1,20 @@
 import { formatMetric } from '../../metrics/format.js';
 import type { DisseminationSummary, GossipMetrics } from '../../metrics/gossip-types.js';
+import { gossipModelLabel, modelVersusMeasured, perHopText } from '../gossip-model.js';
+import type { GossipModelReport } from '../types.js';
 import { esc } from './escape.js';
-import { lineChart } from './line-chart.js';
-import { colour } from './palette.js';
+import { lineChart, type ChartSeries } from './line-chart.js';
+import { colour, MODEL_LINE } from './palette.js';
 import { formatTick, linear, niceMax, niceTicks } from './scale.js';
 
-/** The gossip section of report.html: key numbers, the dissemination curve, the hop histogram, per-peer ingest and the worst messages. */
-export function gossipSection(g: GossipMetrics): string {
+/** The gossip section of report.html: key numbers, the dissemination curve (with the push-gossip model over it), the hop histogram, per-peer ingest and the worst messages. */
+export function gossipSection(g: GossipMetrics, model?: GossipModelReport): string {
   return `<section class="card" data-section="gossip"><h2>Group messages (gossip)</h2>
 <p class="meta">${esc(g.messages)} messages to ${esc(g.rooms.join(', '))} from ${esc(g.authors.join(', '))}. A peer is <em>live</em> for a message if it showed it, was up when the run ended, or was up from the scheduled send until the message's last showing anywhere; the author is left out.</p>
 ${gossipNumbers(g)}
 </section>
 <div class="grid2">
-  <section class="card chart-card"><h2>Dissemination</h2>${disseminationChart(g)}<p>Share of a message's live peers that have shown it, by time since its scheduled send: the median message, the mean, and the worst.</p></section>
+  <section class="card chart-card"><h2>Dissemination</h2>${disseminationChart(g, model)}<p>Share of a message's live peers that have shown it, by time since its scheduled send: the median message, the mean, and the worst.${model ? ` Dashed grey: the ${esc(gossipModelLabel(model))}, the expected share for push gossip alone, in rounds (mean field, every peer knowing every other, no loss); ${esc(perHopText(model))}. Anti-entropy is not in the model, so catch-ups by digest show only in the measured curves.` : ''}</p>${model ? modelTable(model, g) : ''}</section>
   <section class="card chart-card"><h2>Hops</h2>${hopChart(g)}<p>Hops travelled by the copy each peer showed first (1 = straight from the author).</p></section>
 </div>
 <section class="card"><h2>Gossip per peer</h2>${perPeerTable(g)}</section>
@@ -40,19 +42,34 @@ ${row('busiest peer vs ceiling', formatMetric(ingest.ingest_vs_ceiling, 'ratio')
 </tbody></table>`;
 }
 
-/** The dissemination curve: percent of live peers against ms since the scheduled send. */
-export function disseminationChart(g: GossipMetrics): string {
+/**
+ * The dissemination curve: percent of live peers against ms since the scheduled send, and
+ * the model's expected curve over it (dashed): a staircase, since in the round model a
+ * round's deliveries all land at its time, held at its last value to the chart's end. The
+ * time axis reaches at least to where the model levels off.
+ */
+export function disseminationChart(g: GossipMetrics, model?: GossipModelReport): string {
   const pts = (key: 'p50' | 'mean' | 'min') => g.curve.map((p) => [p.t_ms, p[key] * 100] as const);
+  const series: ChartSeries[] = [
+    { name: 'median message', points: pts('p50'), colour: colour(0) },
+    { name: 'mean', points: pts('mean'), colour: colour(5), dashed: true },
+    { name: 'worst message', points: pts('min'), colour: colour(2) },
+  ];
+  const timed = model?.points.flatMap((p) => (p.t_ms === null ? [] : [[p.t_ms, p.share * 100] as const])) ?? [];
+  let end = g.curve.at(-1)?.t_ms ?? 1;
+  if (model && timed.length) {
+    // Where the model levels off (within 0.1 % of its final share): later rounds add nothing visible.
+    const settled = model.points.find((p) => p.share >= model.reach - 0.001)?.t_ms ?? 0;
+    end = Math.max(end, settled);
+    const last = timed.at(-1)!;
+    series.push({ name: gossipModelLabel(model), points: last[0] < end ? [...timed, [end, last[1]] as const] : timed, colour: MODEL_LINE, dashed: true, step: true, wholeName: true });
+  }
   return lineChart({
     name: 'gossip-dissemination',
     title: 'Gossip dissemination',
-    x: { label: 'time since scheduled send (ms)', min: 0, max: g.curve.at(-1)?.t_ms ?? 1 },
+    x: { label: 'time since scheduled send (ms)', min: 0, max: end },
     y: { label: 'live peers that have it (%)', min: 0, max: 100 },
-    series: [
-      { name: 'median message', points: pts('p50'), colour: colour(0) },
-      { name: 'mean', points: pts('mean'), colour: colour(5), dashed: true },
-      { name: 'worst message', points: pts('min'), colour: colour(2) },
-    ],
+    series,
     width: 500,
     height: 320,
     emptyText: 'No group message reached a live peer',
@@ -95,6 +112,12 @@ export function hopChart(g: GossipMetrics): string {
   parts.push(`<text class="axis-label" transform="translate(14 ${(box.top + box.bottom) / 2}) rotate(-90)" text-anchor="middle">first copies</text>`);
   parts.push('</svg>');
   return parts.join('\n');
+}
+
+/** The model's figures against the run's. */
+function modelTable(model: GossipModelReport, g: GossipMetrics): string {
+  const rows = modelVersusMeasured(model, g).map((r) => `<tr><td>${esc(r.figure)}</td><td class="num">${esc(r.model)}</td><td class="num">${esc(r.measured)}</td></tr>`);
+  return `<table data-table="gossip-model"><thead><tr><th>push-gossip model vs run</th><th class="num">model</th><th class="num">measured</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function perPeerTable(g: GossipMetrics): string {

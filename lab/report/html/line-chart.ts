@@ -11,6 +11,8 @@ export interface ChartSeries {
   step?: boolean;
   /** Shade the area under the line. */
   area?: boolean;
+  /** Show the whole name in the legend (others are cut at LEGEND_CHARS), on a row of its own when it needs one. */
+  wholeName?: boolean;
 }
 
 /** A labelled vertical line on the x axis: a scenario step or an injected fault. */
@@ -46,6 +48,7 @@ export interface ChartSpec {
 
 const FONT = 11;
 const CHAR_W = 6.4; // rough width of one 11px character, for laying out the legend
+const LEGEND_CHARS = 28;
 
 /** Renders a line chart as a self-contained inline SVG string: axes, ticks, gridlines, legend, markers. */
 export function lineChart(spec: ChartSpec): string {
@@ -166,7 +169,8 @@ function mergeMarkers(markers: readonly ChartMarker[], x: (v: number) => number)
 
 /** Lays the legend out in rows across the top of the chart. */
 function layoutLegend(series: readonly ChartSeries[], maxWidth: number): { height: number; render: (s: readonly ChartSeries[], left: number) => string } {
-  const widths = series.map((s) => 42 + Math.min(s.name.length, 28) * CHAR_W);
+  const shown = series.map((s) => (s.wholeName ? s.name : truncate(s.name, LEGEND_CHARS)));
+  const widths = shown.map((name) => 42 + name.length * CHAR_W);
   const rows: number[][] = [[]];
   let used = 0;
   widths.forEach((w, i) => {
@@ -188,7 +192,7 @@ function layoutLegend(series: readonly ChartSeries[], maxWidth: number): { heigh
           const py = 10 + ri * 18;
           const c = s[i]!.colour ?? colour(i);
           items.push(`<line x1="${px}" x2="${px + 18}" y1="${py}" y2="${py}" stroke="${c}" stroke-width="3"${s[i]!.dashed ? ' stroke-dasharray="5 4"' : ''}/>`);
-          items.push(`<text x="${px + 24}" y="${py}" dominant-baseline="middle">${esc(truncate(s[i]!.name, 28))}</text>`);
+          items.push(`<text x="${px + 24}" y="${py}" dominant-baseline="middle">${esc(shown[i]!)}</text>`);
           px += widths[i]!;
         }
       });

@@ -8,3 +8,5 @@ export function colour(i: number): string {
 
 export const STEP_MARKER = '#8a94a6';
 export const FAULT_MARKER = '#d62728';
+/** The epidemic model's expected curve: a neutral dark grey, dashed, so it reads as a reference and not as a measurement. */
+export const MODEL_LINE = '#555b66';

@@ -15,6 +15,8 @@ h2 { font-size:16px; margin:0 0 10px; }
 .verdict.pass { background:var(--pass); } .verdict.fail { background:var(--fail); }
 .reasons { margin:0 0 18px; padding:10px 14px; border-left:4px solid var(--fail); background:#fff5f5; border-radius:6px; }
 .reasons li { margin:2px 0; }
+.notes { margin:0 0 18px; padding:10px 14px; border-left:4px solid #d4a72c; background:#fff8e6; border-radius:6px; }
+.repeat-note { margin:0 0 18px; color:var(--muted); }
 .card { background:var(--card); border:1px solid var(--line); border-radius:12px; padding:16px 18px; margin-bottom:18px; box-shadow:0 1px 2px rgba(16,24,40,.04); }
 .tiles { display:grid; grid-template-columns:repeat(4,1fr); gap:12px; margin-bottom:18px; }
 .tile { background:var(--card); border:1px solid var(--line); border-radius:12px; padding:12px 14px; }

@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import type { PeerFaultKind, StepKind } from '../../scenario/types.js';
 import { LabError } from '../errors.js';
 import type { NetworkFaults } from '../network-faults.js';
+import { labPeerArgs } from '../peer-args.js';
 import type { PeerSpec, Runtime, StartedPeer } from '../runtime.js';
 import { removeRun, removeRunNow, sweepOrphans } from './cleanup.js';
 import { assertDockerAnswers, docker } from './docker-client.js';
@@ -92,14 +93,7 @@ export class DockerRuntime implements Runtime, DockerPeerHost {
       if ((await container.inspect()).State.Running) throw new LabError(`${spec.name} is running already`);
       return DockerPeer.startAgain(spec.name, container, slot.controlIp, this);
     }
-    const s = spec.settings;
-    const args = [
-      ...(s.announceIntervalMs !== undefined ? ['--announce-interval', String(s.announceIntervalMs)] : ['--announce-interval', '200']),
-      ...(s.expireAfterMs !== undefined ? ['--expire-after', String(s.expireAfterMs)] : ['--expire-after', '1500']),
-      ...(s.keepaliveIntervalMs !== undefined ? ['--keepalive', String(s.keepaliveIntervalMs)] : ['--keepalive', '1000']),
-      ...(spec.connectOnDiscovery ? ['--connect-on-discovery'] : []),
-      ...(s.args ?? []),
-    ];
+    const args = labPeerArgs(spec.settings, spec.connectOnDiscovery);
     const startedAt = performance.now();
     const since = Date.now() / 1000;
     let container;

@@ -8,13 +8,17 @@
  *   in every peer, so nothing crosses in either direction, multicast included.
  *   (`docker network disconnect` would cut a peer from its own group too.)
  * - Link shaping, netem when the kernel has it: `tc qdisc replace dev IF root netem delay
- *   D J loss L` (egress). Without netem: delay and jitter by the NFQUEUE delayer on
+ *   D J loss L [rate R]` (egress). Without netem: delay and jitter by the NFQUEUE delayer on
  *   OUTPUT (egress, like netem), loss by `iptables -m statistic` DROP on INPUT (ingress:
  *   a DROP on OUTPUT would show up as a send error in the peer rather than a lost
- *   packet). When every peer is shaped, each packet is delayed once and dropped with
- *   probability L once, with either mechanism.
+ *   packet), bandwidth by a `tbf` root qdisc (egress). When every peer is shaped, each
+ *   packet is delayed once and dropped with probability L once, with either mechanism.
+ * - Reset: `ss -K src PEER_IP` in the peer's namespace destroys its TCP connections on the
+ *   peer network (the kernel sends a RST to the other end); the control network's are
+ *   left alone.
  */
-import type { LinkShape, NetworkFaultResult, NetworkFaults } from '../network-faults.js';
+import { formatBandwidth } from '../../scenario/bandwidth.js';
+import { isUnshaped, type LinkShape, type NetworkFaultResult, type NetworkFaults } from '../network-faults.js';
 import { Delayer, DELAY_QUEUE } from './delayer.js';
 import { hasNetem, inNetns, interfaceWith } from './netns.js';
 
@@ -34,16 +38,23 @@ function describe(shape: LinkShape): string {
   const parts: string[] = [];
   if (shape.delayMs > 0 || shape.jitterMs > 0) parts.push(`delay ${shape.delayMs}ms ±${shape.jitterMs}ms`);
   if (shape.loss > 0) parts.push(`loss ${+(shape.loss * 100).toFixed(3)}%`);
+  if (bandwidthOf(shape) > 0) parts.push(`rate ${formatBandwidth(bandwidthOf(shape))}`);
   return parts.join(' ') || 'none';
 }
 
-const isNone = (s: LinkShape) => s.delayMs <= 0 && s.jitterMs <= 0 && s.loss <= 0;
+const isNone = isUnshaped;
+const bandwidthOf = (s: LinkShape) => s.bandwidthBps ?? 0;
+
+/** tbf's bucket: 10 ms of the rate, at least one full-size packet. */
+const tbfBurstBytes = (bps: number) => Math.max(1600, Math.ceil(bps / 8 / 100));
 
 /** The docker runtime's network faults. */
 export class DockerNetFaults implements NetworkFaults {
   private groups: string[][] | undefined;
   private readonly shapes = new Map<string, LinkShape>();
   private readonly delayers = new Map<string, { delayer: Delayer; nsPid: number; shape: string }>();
+  /** Peers whose namespace (by pid) has a tbf root qdisc of ours (no-netem bandwidth). */
+  private readonly tbfs = new Map<string, number>();
   /** Per peer, the last apply: applies to one peer never overlap. */
   private readonly queues = new Map<string, Promise<void>>();
 
@@ -60,6 +71,7 @@ export class DockerNetFaults implements NetworkFaults {
     const parts: string[] = [];
     if (shape.delayMs > 0 || shape.jitterMs > 0) parts.push(`nfq-delay ${shape.delayMs}ms ±${shape.jitterMs}ms (NFQUEUE, egress)`);
     if (shape.loss > 0) parts.push(`iptables statistic DROP ${+(shape.loss * 100).toFixed(3)}% (ingress)`);
+    if (bandwidthOf(shape) > 0) parts.push(`tbf rate ${formatBandwidth(bandwidthOf(shape))} (egress)`);
     return parts.join(' + ') || 'none (shaping removed)';
   }
 
@@ -84,6 +96,20 @@ export class DockerNetFaults implements NetworkFaults {
     await Promise.all(targets.map((p) => this.apply(p)));
     const mechanism = await this.linkMechanism(shape);
     return { mechanism, links: Object.fromEntries(peers.map((name) => [name, mechanism])) };
+  }
+
+  async reset(peers: string[]): Promise<NetworkFaultResult> {
+    const targets = this.peers().filter((p) => peers.includes(p.name));
+    const killed = await Promise.all(
+      targets.map(async (peer) => {
+        const pid = peer.pid();
+        if (pid === undefined) return 0;
+        // ss lists each socket it destroyed under a header line.
+        const out = await inNetns(pid, 'ss', ['-K', '-t', 'src', peer.peerIp]);
+        return Math.max(0, out.trim().split('\n').length - 1);
+      }),
+    );
+    return { mechanism: 'ss -K (socket destroy, RST to the other end) of TCP connections on the peer network', counts: { connectionsReset: killed.reduce((a, b) => a + b, 0) } };
   }
 
   /** Applies the state to a peer that just started (its namespace is new). */
@@ -135,15 +161,28 @@ export class DockerNetFaults implements NetworkFaults {
       } else {
         await this.peerStopped(peer.name);
       }
+      await this.applyTbf(peer.name, pid, iface, bandwidthOf(shape));
     } else if (isNone(shape)) {
       await inNetns(pid, 'tc', ['qdisc', 'del', 'dev', iface, 'root']).catch(() => undefined);
     } else {
-      const args = ['qdisc', 'replace', 'dev', iface, 'root', 'netem', 'delay', `${shape.delayMs}ms`, `${shape.jitterMs}ms`, 'loss', `${shape.loss * 100}%`];
+      const rate = bandwidthOf(shape) > 0 ? ['rate', `${Math.round(bandwidthOf(shape))}bit`] : [];
+      const args = ['qdisc', 'replace', 'dev', iface, 'root', 'netem', 'delay', `${shape.delayMs}ms`, `${shape.jitterMs}ms`, 'loss', `${shape.loss * 100}%`, ...rate];
       await inNetns(pid, 'tc', args);
     }
     // The container's filter table is empty but for ours: restore it whole.
     const table = ['*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ...rules, 'COMMIT', ''].join('\n');
     await inNetns(pid, 'iptables-restore', [], table);
+  }
+
+  /** Without netem, bandwidth is a tbf root qdisc: put in place, changed, or removed when it was ours. */
+  private async applyTbf(name: string, pid: number, iface: string, bps: number): Promise<void> {
+    if (bps > 0) {
+      await inNetns(pid, 'tc', ['qdisc', 'replace', 'dev', iface, 'root', 'tbf', 'rate', `${Math.round(bps)}bit`, 'burst', String(tbfBurstBytes(bps)), 'latency', '1s']);
+      this.tbfs.set(name, pid);
+    } else if (this.tbfs.get(name) === pid) {
+      await inNetns(pid, 'tc', ['qdisc', 'del', 'dev', iface, 'root']).catch(() => undefined);
+      this.tbfs.delete(name);
+    }
   }
 
   /** Peer-network addresses `peer` must not hear during a partition. */

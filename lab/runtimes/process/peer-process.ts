@@ -11,6 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ControlClient } from '../../../peer/control/control-client.js';
 import type { PeerEvent } from '../../../peer/events.js';
+import type { PeerSettings } from '../../scenario/types.js';
+import { labPeerArgs } from '../peer-args.js';
 
 /** Where multicast goes: loopback only, so no packet leaves this machine. */
 export interface LoopbackNetwork {
@@ -28,9 +30,10 @@ export interface PeerProcessSpec {
   name: string;
   dataDir: string;
   network: LoopbackNetwork;
-  announceIntervalMs?: number;
-  expireAfterMs?: number;
-  keepaliveMs?: number;
+  /** The scenario's settings (the lab's defaults where it gives none), and `args` verbatim. */
+  settings?: PeerSettings;
+  /** Open a session to every peer as soon as it is discovered. */
+  connectOnDiscovery?: boolean;
   /** Pipe commands on stdin (the CLI); otherwise the peer runs with --no-stdin. */
   interactive?: boolean;
   extraArgs?: string[];
@@ -43,6 +46,8 @@ export interface PeerProcessSpec {
    * this off: it reads events from the control API, and a long run would pile them up here.
    */
   keepEvents?: boolean;
+  /** Extra environment for the child (say, the proxy its grpc-js dials through). */
+  env?: Record<string, string>;
   /** Called with the child process as soon as it is spawned, before it is ready (so a launcher can kill it on exit). */
   onSpawn?: (child: ChildProcessWithoutNullStreams) => void;
 }
@@ -221,16 +226,14 @@ export async function startPeerProcess(spec: PeerProcessSpec): Promise<StartedPe
     '--interface', '127.0.0.1',
     '--multicast-group', spec.network.group,
     '--multicast-port', String(spec.network.port),
-    '--announce-interval', String(spec.announceIntervalMs ?? 200),
-    '--expire-after', String(spec.expireAfterMs ?? 1500),
-    '--keepalive', String(spec.keepaliveMs ?? 1000),
+    ...labPeerArgs(spec.settings ?? {}, spec.connectOnDiscovery),
     '--json',
     ...(spec.interactive ? [] : ['--no-stdin']),
     ...(spec.extraArgs ?? []),
   ];
   const child = spawn(process.execPath, args, {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, PEERLAB_CONTROL_TOKEN: controlToken, NO_COLOR: '1' },
+    env: { ...process.env, ...spec.env, PEERLAB_CONTROL_TOKEN: controlToken, NO_COLOR: '1' },
   });
   spec.onSpawn?.(child);
   const peer = new StartedPeerProcess(spec, child, controlToken);

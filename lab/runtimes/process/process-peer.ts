@@ -2,8 +2,8 @@
  * A StartedPeer backed by a real `peerlab peer` process on this machine: faults are
  * signals, resource samples come from the peer's own control API (Stats).
  */
-import { performance } from 'node:perf_hooks';
 import type { ControlClient } from '../../../peer/control/control-client.js';
+import { cpuPercentBetween, type CpuReading } from '../../metrics/cpu.js';
 import type { PeerExit, ResourceSample, StartedPeer, StoppedPeer } from '../runtime.js';
 import type { StartedPeerProcess } from './peer-process.js';
 
@@ -16,7 +16,7 @@ export type Relauncher = () => Promise<StartedPeer>;
 /** A running peer process. */
 export class ProcessPeer implements StartedPeer {
   readonly exited: Promise<PeerExit>;
-  private last: { cpuUs: number; at: number } | undefined;
+  private last: CpuReading | undefined;
   private paused = false;
 
   constructor(
@@ -42,20 +42,17 @@ export class ProcessPeer implements StartedPeer {
     return this.process.pid;
   }
 
-  /** Stats from the control API; CPU percent from the change in user+system µs since the last sample. */
+  /**
+   * Stats from the control API. CPU percent is timed on the peer's own clock (its uptime,
+   * read with its CPU time), never by when the reply reached the lab; the first sample
+   * has none, since there is no earlier reading.
+   */
   async sample(): Promise<ResourceSample> {
     const stats = await this.control.stats();
-    const at = performance.now();
-    const cpuUs = Number(stats.cpuUserUs) + Number(stats.cpuSystemUs);
-    // The first sample has no previous one: average over the process's life so far.
-    const since = this.last ?? { cpuUs: 0, at: at - Math.max(1, Number(stats.uptimeMs)) };
-    this.last = { cpuUs, at };
-    const elapsedUs = Math.max(1, (at - since.at) * 1000);
-    return {
-      rssBytes: Number(stats.rssBytes),
-      heapUsedBytes: Number(stats.heapUsedBytes),
-      cpuPercent: Math.max(0, ((cpuUs - since.cpuUs) / elapsedUs) * 100),
-    };
+    const reading = { cpuUs: Number(stats.cpuUserUs) + Number(stats.cpuSystemUs), uptimeMs: Number(stats.uptimeMs) };
+    const cpuPercent = this.last && cpuPercentBetween(this.last, reading);
+    this.last = reading;
+    return { rssBytes: Number(stats.rssBytes), heapUsedBytes: Number(stats.heapUsedBytes), ...(cpuPercent === undefined ? {} : { cpuPercent }) };
   }
 
   async stop(): Promise<StoppedPeer> {

@@ -1,8 +1,10 @@
 /**
  * The `process` runtime: every peer is a real `peerlab peer` process on loopback, its
  * multicast on a group and port of this run's own, its data in a temp dir removed at
- * close. Faults are signals; partitions and link shaping need network namespaces, which
- * this runtime does not have (the docker runtime will).
+ * close. Peer faults are signals. Network faults (partition, heal, link) go through the
+ * lab's own path between the peers (network/: a TCP proxy their grpc-js dials through
+ * and a multicast relay, in a worker thread), which is put in place only for runs that
+ * use them; otherwise peers connect directly.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,6 +15,8 @@ import type { PeerFaultKind, StepKind } from '../../scenario/types.js';
 import { LabError } from '../errors.js';
 import type { PeerSpec, Runtime, StartedPeer } from '../runtime.js';
 import { PEERLAB_CLI, randomLoopbackNetwork, startPeerProcess, type LoopbackNetwork, type PeerProcessSpec } from './peer-process.js';
+import { NetworkThread } from './network/network-thread.js';
+import { ProcessNetFaults } from './process-net-faults.js';
 import { ProcessPeer } from './process-peer.js';
 
 /**
@@ -21,12 +25,20 @@ import { ProcessPeer } from './process-peer.js';
  */
 const MAX_BOOTING = Math.max(4, availableParallelism() * 4);
 
-/** Steps that need a network the runtime controls. */
-const UNSUPPORTED: Partial<Record<StepKind, string>> = {
-  partition: 'the process runtime cannot partition peers (they share loopback); use a docker runtime',
-  heal: 'the process runtime cannot partition or heal (peers share loopback); use a docker runtime',
-  link: 'the process runtime cannot shape links (no netem on loopback per peer); use a docker runtime',
-};
+/** Steps this runtime cannot do: none (network faults go through the lab's network). */
+const UNSUPPORTED: Partial<Record<StepKind, string>> = {};
+
+/**
+ * grpc-js takes its proxy from the environment (grpc_proxy, else https_proxy/http_proxy)
+ * unless no_grpc_proxy (else no_proxy) lists the target. A peer on the lab's path gets
+ * the proxy with its own name as the URL's user, and a no_grpc_proxy that matches
+ * nothing (an empty one would fall back to an inherited no_proxy=127.0.0.1); a direct
+ * peer gets loopback in no_grpc_proxy, so an inherited http_proxy never catches it.
+ */
+function proxyEnv(name: string, proxyPort: number | undefined): Record<string, string> {
+  if (proxyPort === undefined) return { no_grpc_proxy: '127.0.0.0/8,localhost' };
+  return { grpc_proxy: `http://${encodeURIComponent(name)}@127.0.0.1:${proxyPort}`, no_grpc_proxy: 'peerlab.invalid' };
+}
 
 export interface ProcessRuntimeOptions {
   /** Where peers' data dirs go; a fresh temp dir by default (removed at close). */
@@ -42,7 +54,13 @@ export class ProcessRuntime implements Runtime {
   readonly mechanisms: Readonly<Record<PeerFaultKind, string>> = {
     kill: 'SIGKILL', stop: 'SIGTERM', restart: 'same data dir, new process', pause: 'SIGSTOP', unpause: 'SIGCONT',
   };
+  /** Partitions, shaping and resets, through the lab's network (when the run has it). */
+  readonly networkFaults = new ProcessNetFaults(() => this.thread);
   private readonly live = new Set<ProcessPeer>();
+  private thread: NetworkThread | undefined;
+  private threadStarting: Promise<NetworkThread> | undefined;
+  /** Each peer's own multicast port on the lab's network (the relay forwards between them). */
+  private readonly multicastPorts = new Map<string, number>();
   /** Every child spawned and not yet exited, ready or not: what killAllNow must reach. */
   private readonly children = new Set<ChildProcess>();
   private closed = false;
@@ -92,6 +110,8 @@ export class ProcessRuntime implements Runtime {
     // Peers still starting are killed too; their launch() sees `closed` and gives up.
     this.killAllNow();
     this.live.clear();
+    const thread = this.thread ?? (await this.threadStarting?.catch(() => undefined));
+    await thread?.close();
     if (this.ownsDataRoot) await rm(this.dataRoot, { recursive: true, force: true });
   }
 
@@ -108,10 +128,15 @@ export class ProcessRuntime implements Runtime {
   /** Starts the peer; a restart asks for its old gRPC port so peers that know it reconnect at once. */
   private async launch(spec: PeerSpec, grpcPort: number): Promise<StartedPeer> {
     if (this.closed) throw new LabError(`cannot start ${spec.name}: the runtime is closed`);
+    const path = spec.linkFaults ? await this.labNetwork() : undefined;
+    const network = path ? { group: this.network.group, port: this.multicastPortOf(spec.name) } : this.network;
+    // The relay listens before the peer's first announcement.
+    await path?.send({ op: 'peer', name: spec.name, multicastPort: network.port });
     const processSpec: PeerProcessSpec = {
       name: spec.name,
       dataDir: join(this.dataRoot, spec.name),
-      network: this.network,
+      network,
+      env: proxyEnv(spec.name, path?.proxyPort),
       grpcPort,
       startTimeoutMs: this.startTimeoutMs,
       keepEvents: false,
@@ -119,11 +144,9 @@ export class ProcessRuntime implements Runtime {
         this.children.add(child);
         child.once('exit', () => this.children.delete(child));
       },
-      extraArgs: [...(spec.connectOnDiscovery ? ['--connect-on-discovery'] : []), ...(spec.settings.args ?? [])],
+      settings: spec.settings,
+      connectOnDiscovery: spec.connectOnDiscovery,
     };
-    if (spec.settings.announceIntervalMs !== undefined) processSpec.announceIntervalMs = spec.settings.announceIntervalMs;
-    if (spec.settings.expireAfterMs !== undefined) processSpec.expireAfterMs = spec.settings.expireAfterMs;
-    if (spec.settings.keepaliveIntervalMs !== undefined) processSpec.keepaliveMs = spec.settings.keepaliveIntervalMs;
     let child;
     try {
       child = await startPeerProcess(processSpec);
@@ -139,6 +162,8 @@ export class ProcessRuntime implements Runtime {
       throw new LabError(`cannot start ${spec.name}: the runtime is closed`);
     }
     const port = child.ready.grpcPort;
+    // The proxy learns whose port this is: CONNECTs to it are links to this peer.
+    await path?.send({ op: 'peer', name: spec.name, grpcPort: port });
     const peer: ProcessPeer = new ProcessPeer(child, () => {
       this.live.delete(peer);
       return this.launch(spec, port);
@@ -146,5 +171,25 @@ export class ProcessRuntime implements Runtime {
     this.live.add(peer);
     void peer.exited.then(() => this.live.delete(peer));
     return peer;
+  }
+
+  /** The run's network thread, started on first use (one per run, whatever the number of peers). */
+  private async labNetwork(): Promise<NetworkThread> {
+    this.threadStarting ??= NetworkThread.start({ multicastGroup: this.network.group }).then((thread) => {
+      this.thread = thread;
+      return thread;
+    });
+    this.threadStarting.catch(() => (this.threadStarting = undefined));
+    return this.threadStarting;
+  }
+
+  /** A peer's own multicast port: the run's port + 1 + its place in start order, the same across restarts. */
+  private multicastPortOf(name: string): number {
+    let port = this.multicastPorts.get(name);
+    if (port === undefined) {
+      port = this.network.port + 1 + this.multicastPorts.size;
+      this.multicastPorts.set(name, port);
+    }
+    return port;
   }
 }
