@@ -237,12 +237,15 @@ export class SessionCore {
       this.confirm(session, 0);
     }
     const rest: Item[] = [];
+    const pongs: Item[] = [];
     for (const item of items) {
       const kind = item.kind;
-      if (kind?.$case === 'ping') this.ctx.transmit(session.id, [{ kind: { $case: 'pong', value: { nonce: kind.value.nonce } } }]);
+      if (kind?.$case === 'ping') pongs.push({ kind: { $case: 'pong', value: { nonce: kind.value.nonce } } });
       else if (kind?.$case === 'pong') this.onPong(kind.value.nonce);
       else rest.push(item);
     }
+    // One transmit for a frame's pings: they go out in the same sealed frame either way.
+    if (pongs.length > 0) this.ctx.transmit(session.id, pongs);
     if (rest.length > 0) this.hooks.items(session, rest);
   }
 
