@@ -65,6 +65,20 @@ describe('peer core on the test world', () => {
     expect(a.core.gauges().outboxPending).toBe(0);
   });
 
+  it('a store that fails is an error event, not a crash, and the message is not acked until it is stored', () => {
+    const { world, a, b } = pair(13);
+    b.storeError = 'no space left on device';
+    world.command(a, (token) => ({ type: 'send', token, to: { id: b.id, name: 'bob' }, text: 'disk full?' }));
+    expect(world.runUntil(() => b.emitted('error').length > 0, 5_000)).toBe(true);
+    expect(b.emitted('error')[0]).toMatchObject({ code: 'store', message: 'could not store a direct message: no space left on device' });
+    expect(b.counters.get('direct.store_errors')).toBeGreaterThanOrEqual(1);
+    expect(transmitted(world, b, 'ack')).toHaveLength(0);
+    // The disk is back: the sender's resend is stored, acked and shown once.
+    b.storeError = undefined;
+    expect(world.runUntil(() => a.emitted('delivered').length === 1, 30_000)).toBe(true);
+    expect(b.emitted('message').map((m) => m.text)).toEqual(['disk full?']);
+  });
+
   it('a message left in the outbox by a crash is resent after the restart and shown once', () => {
     const { world, a, b } = pair(3);
     world.crash(b);

@@ -55,6 +55,8 @@ export class WorldPeer {
   wakeAt: number | undefined;
   /** When set, this peer's store writes wait here until released. */
   heldStores: Array<{ token: Token; fresh: boolean }> | undefined;
+  /** When set, this peer's store writes fail with this message (a full disk). */
+  storeError: string | undefined;
   /** When true, nothing this peer transmits arrives (a silent peer). */
   muted = false;
   /** Bumped on every crash, so deliveries meant for an earlier life are dropped. */
@@ -297,6 +299,7 @@ export class World {
         return this.deliver(target, { type: 'exchange_received', call, request: action.request, fromHost: peer.host });
       }
       case 'store': {
+        if (peer.storeError !== undefined) return this.deliver(peer, { type: 'store_failed', token: action.token, message: peer.storeError });
         const fresh = peer.stores.write(action.write);
         if (peer.heldStores) peer.heldStores.push({ token: action.token, fresh });
         else this.deliver(peer, { type: 'stored', token: action.token, fresh });
