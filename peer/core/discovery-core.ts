@@ -5,10 +5,12 @@
  * The shell sends the packets and makes the Exchange calls.
  */
 import { SignedAnnouncement, type Announcement } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
-import { encodeAnnouncement, verifyAnnouncement } from '../discovery/announcement.js';
+import { checkForm, encodeAnnouncement, type DropReason, type WellFormedAnnouncement } from '../discovery/announcement.js';
 import { isFresh } from '../discovery/freshness.js';
 import { hintsFromAnnouncement, observationFromAnnouncement } from '../discovery/observation.js';
 import { LIMITS } from '../limits.js';
+import { AnnounceSlots, MAX_SLOT_MS } from './announce-slots.js';
+import { AnnouncementVerifier } from './announcement-verifier.js';
 import type { CoreContext } from './context.js';
 import type { CallId } from './events.js';
 import { PeerTable, type PeerTableEvent } from './peer-table.js';
@@ -32,8 +34,9 @@ export class DiscoveryCore {
   readonly table: PeerTable;
   /** This peer's address as learned from its own multicast announcement. */
   selfAddress = '';
-  // Starts from the wall clock so a restarted peer's announcements are newer than its old ones.
-  private seq = 0;
+  private readonly verifier: AnnouncementVerifier;
+  /** Our hash-chain slots: each announcement's seq, sent_at_ms and chain element. */
+  private readonly slots: AnnounceSlots;
   private grpcPort = 0;
   private announceAt: number | undefined;
   /** The table's next expiry, worked out again only after the table changed (asked after every event). */
@@ -51,14 +54,19 @@ export class DiscoveryCore {
       windowMs: options.announceWindowMs,
       maxPeers: LIMITS.peerTableSize,
     });
+    this.verifier = new AnnouncementVerifier(ctx.crypto, ctx.counters, LIMITS.peerTableSize);
+    this.slots = new AnnounceSlots(Math.min(options.announceIntervalMs, MAX_SLOT_MS), (length) => ctx.crypto.randomBytes(length));
   }
 
   /** Announces at once, then every announce interval. */
   start(grpcPort: number): void {
     this.grpcPort = grpcPort;
-    this.seq = this.ctx.now.wallMs;
     // Shown from the start, like the multicast adapter's own drop counters.
-    if (this.options.multicast) this.ctx.counters.add('discovery.multicast.dropped.stale', 0);
+    if (this.options.multicast) {
+      for (const reason of ['stale', 'bad_signature']) this.ctx.counters.add(`discovery.multicast.dropped.${reason}`, 0);
+    }
+    this.ctx.counters.add('discovery.signature_checks', 0);
+    this.ctx.counters.add('discovery.chain_checks', 0);
     this.announceAt = this.ctx.now.monoMs;
     this.tick();
   }
@@ -88,9 +96,14 @@ export class DiscoveryCore {
     return this.announceAt === undefined || expiry < this.announceAt ? expiry : this.announceAt;
   }
 
-  /** A verified announcement heard by multicast from `from`. */
-  onAnnouncement(announcement: Announcement, from: string): void {
-    this.receive(announcement, from, 'multicast');
+  /** A well-formed announcement heard by multicast from `from`; its sender is checked here. */
+  onAnnouncement(heard: WellFormedAnnouncement, from: string): void {
+    if (heard.announcement.id === this.ctx.identity.id) return;
+    if (!this.verifier.verify(heard)) {
+      this.ctx.counters.add('discovery.multicast.dropped.bad_signature');
+      return;
+    }
+    this.receive(heard.announcement, from, 'multicast');
   }
 
   onSelfAddress(address: string): void {
@@ -104,7 +117,7 @@ export class DiscoveryCore {
       this.ctx.push({ type: 'answer_exchange', call, error: `announcement refused: ${refusal}` });
       return;
     }
-    this.ctx.push({ type: 'answer_exchange', call, reply: SignedAnnouncement.decode(this.ownAnnouncement()) });
+    this.ctx.push({ type: 'answer_exchange', call, reply: SignedAnnouncement.decode(this.ownAnnouncement(true)) });
   }
 
   onSeedReply(seed: number, reply: SignedAnnouncement): void {
@@ -119,7 +132,7 @@ export class DiscoveryCore {
   /** Discovery gauges for stats: how many gone peers' seqs are remembered. */
   counters(): Record<string, number> {
     // 0 once every gone peer's window has passed (only the wall-clock check then stops a replay).
-    return { 'discovery.remembered_seqs': this.table.rememberedCount };
+    return { 'discovery.remembered_seqs': this.table.rememberedCount, 'discovery.chains_vouched': this.verifier.size };
   }
 
   private announce(): void {
@@ -131,13 +144,15 @@ export class DiscoveryCore {
     this.expire();
   }
 
-  /** Our current signed announcement. */
-  private ownAnnouncement(): Buffer {
+  /** Our current signed announcement; `reuse`: the last slot again if the clock has not passed it (see AnnounceSlots). */
+  private ownAnnouncement(reuse = false): Buffer {
+    const { seq, sentAtMs, chain } = this.slots.next(this.ctx.now.wallMs, reuse);
     return encodeAnnouncement(this.ctx.identity, {
       name: this.options.name,
       grpcPort: this.grpcPort,
-      seq: this.seq++,
-      sentAtMs: this.ctx.now.wallMs,
+      seq,
+      sentAtMs,
+      chain,
       knownPeers: this.table.sampleKnown(HINTS_PER_ANNOUNCEMENT, this.ctx.random),
     });
   }
@@ -148,13 +163,14 @@ export class DiscoveryCore {
    * already accepted (say, heard by multicast first) is answered, not refused.
    */
   private receiveSeed(signed: SignedAnnouncement, host: string): string | undefined {
-    const result = verifyAnnouncement(signed, this.ctx.crypto);
-    if (!result.ok) {
-      this.ctx.counters.add(`discovery.seed.dropped.${result.reason}`);
-      return result.reason;
+    const form = checkForm(signed);
+    const refused: DropReason | undefined = !form.ok ? form.reason : this.verifier.verify(form) ? undefined : 'bad_signature';
+    if (!form.ok || refused !== undefined) {
+      this.ctx.counters.add(`discovery.seed.dropped.${refused}`);
+      return refused;
     }
-    if (this.receive(result.announcement, host, 'seed') !== 'outside_window') return undefined;
-    const ahead = result.announcement.sentAtMs - this.ctx.now.wallMs;
+    if (this.receive(form.announcement, host, 'seed') !== 'outside_window') return undefined;
+    const ahead = form.announcement.sentAtMs - this.ctx.now.wallMs;
     const off = `${Math.abs(ahead)} ms ${ahead < 0 ? 'behind' : 'ahead of'}`;
     return `stale: its sent_at_ms is ${off} this peer's clock, outside the window of ${this.options.announceWindowMs} ms`;
   }

@@ -267,7 +267,7 @@ export class PeerCore {
       case 'session_closed':
         return this.sessions.onClosed(event.session, event.reason);
       case 'announcement_heard':
-        return this.discovery.onAnnouncement(event.announcement, event.from);
+        return this.discovery.onAnnouncement(event.heard, event.from);
       case 'self_address':
         return this.discovery.onSelfAddress(event.address);
       case 'exchange_received':

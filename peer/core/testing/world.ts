@@ -11,7 +11,7 @@
 import { seededRandom } from '../../../lab/scenario/random.js';
 import type { PeerEvent } from '../../events.js';
 import { Counters } from '../../counters.js';
-import { decodeAnnouncement } from '../../discovery/announcement.js';
+import { checkPacket } from '../../discovery/announcement.js';
 import type { Identity } from '../../identity/identity.js';
 import type { Action } from '../actions.js';
 import type { Crypto } from '../crypto.js';
@@ -215,6 +215,12 @@ export class World {
     });
   }
 
+  /** A multicast packet reaches `peer`: its adapter's checks (each receiver decodes its own copy), then its core. */
+  private hear(peer: WorldPeer, packet: Buffer, from: string): void {
+    const heard = checkPacket(packet);
+    if (heard.ok) this.deliver(peer, { type: 'announcement_heard', heard, from });
+  }
+
   private handle(peer: WorldPeer, event: CoreEvent): void {
     const actions = peer.core.handle(event, { monoMs: this.now, wallMs: WALL_EPOCH_MS + this.now });
     for (const action of actions) {
@@ -274,11 +280,9 @@ export class World {
         return this.deliver(link.peer, { type: 'session_closed', session: link.session, reason: 'stream ended by peer' });
       }
       case 'multicast': {
-        const decoded = decodeAnnouncement(action.packet, this.crypto);
-        if (!decoded.ok) return;
         for (const other of this.peers) {
           if (other === peer) this.deliver(peer, { type: 'self_address', address: peer.host });
-          else if (other.options.multicast) this.deliver(other, { type: 'announcement_heard', announcement: decoded.announcement, from: peer.host });
+          else if (other.options.multicast) this.hear(other, action.packet, peer.host);
         }
         return;
       }
