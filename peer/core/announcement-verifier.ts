@@ -14,8 +14,8 @@
  * Such a repeat is believed only for what the signature vouched for: its seq and
  * sent_at_ms are worked out from the chain (the ones in the packet are ignored), and its
  * key, name, port, host and chain must be the ones vouched for; anything else is checked
- * by signature again. Its known-peer hints are not covered: they are hints anyway
- * (docs/wire-protocol.md, "Cheap repeats").
+ * by signature again. Its known-peer hints are not covered, so the caller does not read
+ * them (docs/wire-protocol.md, "Cheap repeats").
  */
 import type { Announcement, AnnounceChain } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
 import type { Counters } from '../counters.js';
@@ -55,10 +55,11 @@ export class AnnouncementVerifier {
   ) {}
 
   /**
-   * True when the announcement is its sender's; a repeat believed from its chain has
-   * its seq and sent_at_ms set from the chain. False: forged (count it as bad_signature).
+   * How the announcement was found to be its sender's: by its `signature`, or as a
+   * repeat by its `chain` (its seq and sent_at_ms are then set from the chain; its hints
+   * are not covered). False: forged (count it as bad_signature).
    */
-  verify(form: WellFormedAnnouncement): boolean {
+  verify(form: WellFormedAnnouncement): 'signature' | 'chain' | false {
     const { announcement } = form;
     const known = this.vouched.get(announcement.id);
     const chain = announcement.chain;
@@ -70,7 +71,7 @@ export class AnnouncementVerifier {
     if (!signatureHolds(form, this.crypto)) return false;
     // A replay of an older signed announcement must not move the chain back.
     if (chain && (!known || announcement.seq > known.seq)) this.remember(announcement, chain);
-    return true;
+    return 'signature';
   }
 
   /** Senders with a chain vouched for (at most maxSenders). */
@@ -78,7 +79,7 @@ export class AnnouncementVerifier {
     return this.vouched.size;
   }
 
-  private byChain(known: Vouched, announcement: Announcement, chain: AnnounceChain, skip: number): boolean {
+  private byChain(known: Vouched, announcement: Announcement, chain: AnnounceChain, skip: number): 'chain' | false {
     // One chain, one secret: an element that does not hash back is not the sender's.
     const holds = skip >= 0 ? chainLinks(chain.element, skip, known.element) : chainLinks(known.element, -skip, chain.element);
     if (!holds) return false;
@@ -92,7 +93,7 @@ export class AnnouncementVerifier {
     }
     this.vouched.delete(announcement.id);
     this.vouched.set(announcement.id, known);
-    return true;
+    return 'chain';
   }
 
   private remember(announcement: Announcement, chain: AnnounceChain): void {
