@@ -9,7 +9,7 @@ import { World, type WorldPeer } from './testing/world.js';
 
 const PEERS = 200;
 const BOUND = 100;
-const WINDOW_MS = 20_000;
+const WINDOW_MS = 12_000;
 
 /** Announcements a peer took in (by signature or by chain) and signatures it checked. */
 function checks(peer: WorldPeer): { received: number; signatures: number } {
@@ -29,7 +29,7 @@ describe('discovery with 200 peers', () => {
     for (let s = 0; s < 30 && !converged(); s++) world.runFor(1000);
     expect(converged()).toBe(true);
     // Long enough for every peer to settle on the paced interval.
-    world.runFor(8_000);
+    world.runFor(5_000);
 
     const before = peers.map(checks);
     const downsBefore = peers.map((p) => p.emitted('peer_down').length);
@@ -48,7 +48,8 @@ describe('discovery with 200 peers', () => {
     expect(maxSignatures).toBe(0);
     expect(peers.map((p) => p.emitted('peer_down').length)).toEqual(downsBefore);
     expect(peers.every((p) => p.core.gauges().peersKnown === PEERS - 1)).toBe(true);
-  });
+    // 200² deliveries a few seconds long, with real signatures and handshakes: the slowest core test.
+  }, 300_000);
 
   it('a small network keeps the LAN defaults', () => {
     const world = new World(12);

@@ -97,11 +97,6 @@ export class GossipCore {
     return this.view.list();
   }
 
-  /** A peer was heard for the first time: a peer with no neighbours yet takes one at once rather than at the next round. */
-  peerUp(): void {
-    if (this.digestAt !== undefined && this.view.size === 0) this.refreshView();
-  }
-
   /** A session went down: a neighbour on it is replaced (now, not at the next round). */
   sessionDown(peerId: string): void {
     if (!this.view.drop(peerId)) return;

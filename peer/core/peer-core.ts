@@ -354,7 +354,6 @@ export class PeerCore {
     }
     if (event.type === 'peer_up' || event.type === 'peer_changed') {
       this.direct.peerAvailable(peer.id);
-      this.gossip.peerUp();
       if (this.options.connectOnDiscovery) this.sessions.ensureSession(peer.id);
     }
   }
