@@ -44,7 +44,7 @@ export class EventFeed implements FeedHandle {
     );
     feed.close_ = () => subscription.close();
     try {
-      await withTimeout(subscription.ready, SUBSCRIBE_TIMEOUT_MS, `${slot.name} did not accept an event subscription within ${SUBSCRIBE_TIMEOUT_MS} ms`);
+      await withTimeout(subscription.ready, SUBSCRIBE_TIMEOUT_MS, `${slot.name} did not accept an event subscription within ${SUBSCRIBE_TIMEOUT_MS} ms`, ctx.recorder.clock);
       await feed.refresh();
       if (restarted) await reconcileDeliveries(ctx, slot, peer, (id) => feed.reconciled.add(id));
       if (restarted) await reconcileGossip(ctx, slot, peer, (id) => feed.reconciled.add(id));
@@ -73,7 +73,7 @@ export class EventFeed implements FeedHandle {
    * until that peer is discovered; its `session_up` is recorded then (handshakeMs 0).
    */
   private async refresh(): Promise<void> {
-    const peers = await withTimeout(this.peer.control.listPeers(), SUBSCRIBE_TIMEOUT_MS, `${this.slot.name} did not answer ListPeers`);
+    const peers = await withTimeout(this.peer.control.listPeers(), SUBSCRIBE_TIMEOUT_MS, `${this.slot.name} did not answer ListPeers`, this.ctx.recorder.clock);
     const t = this.ctx.recorder.now();
     for (const entry of peers) {
       this.ctx.fleet.withName(entry.id, (other) => {

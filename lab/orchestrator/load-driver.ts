@@ -48,7 +48,7 @@ export class LoadDriver {
   private next = 0;
   private paused = false;
   private finished = false;
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTimer: () => void = () => {};
   private resolveDone!: (tally: LoadTally) => void;
 
   constructor(
@@ -104,12 +104,12 @@ export class LoadDriver {
     }
     const due = this.next < this.total ? arrivalTime(this.begin, this.step.rate, this.streams, this.next) : this.begin + this.step.durationMs;
     if (this.next >= this.total && now >= due) return this.finish();
-    this.timer = setTimeout(() => this.tick(), Math.max(0, due - now));
+    this.cancelTimer = this.ctx.recorder.clock.after(Math.max(0, due - now), () => this.tick());
   }
 
   private finish(): void {
     this.finished = true;
-    clearTimeout(this.timer);
+    this.cancelTimer();
     this.resolveDone(this.tally);
   }
 
