@@ -8,7 +8,9 @@ export function arrivalTime(begin: number, rate: number, streams: number, n: num
   const k = Math.floor(n / streams);
   const j = n % streams;
   // Pairs are staggered inside each period, so they do not all fire in the same millisecond.
-  return begin + ((k + j / streams) * 1000) / rate;
+  // On the lab clock's microsecond grid: an arrival is due exactly when the clock reads its
+  // time (a float a hair above it would re-arm a timer of ~0 ms forever on virtual time).
+  return Math.round((begin + ((k + j / streams) * 1000) / rate) * 1000) / 1000;
 }
 
 /** How many arrivals fall inside [begin, begin + durationMs). */

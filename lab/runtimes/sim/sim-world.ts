@@ -224,8 +224,9 @@ export class SimWorld {
     });
   }
 
+  /** Wall time in whole ms, as Date.now() gives it (announcement seqs are built from it and must be integers). */
   private clockAt(now: number): Now {
-    return { monoMs: now, wallMs: WALL_EPOCH_MS + now };
+    return { monoMs: now, wallMs: WALL_EPOCH_MS + Math.floor(now) };
   }
 
   // ---- Actions out ----
