@@ -51,8 +51,9 @@ export class SimNode {
   resumeScheduled = false;
   /** Arrived while paused (SIGSTOP): handled in order once it runs again. */
   readonly held: CoreEvent[] = [];
-  /** The core's one timer: a wake is live only while its generation is current. */
-  wakeGeneration = 0;
+  /** The core's one timer: when it asked to be woken (undefined: never), and the time of the one live queue entry for it. */
+  wakeAt: number | undefined;
+  timerAt: number | undefined;
   readonly links = new Map<SessionId, LinkEnd>();
   readonly commands = new Map<Token, PendingCommand>();
   readonly listeners = new Set<Listener>();
@@ -97,7 +98,7 @@ export class SimNode {
     this.held.length = 0;
     this.resumeScheduled = false;
     this.busyUntil = 0;
-    this.wakeGeneration++;
+    this.wakeAt = this.timerAt = undefined;
     const error = new Error(`${this.name} exited (${exit.signal ?? `code ${exit.code}`})`);
     for (const command of this.commands.values()) command.reject(error);
     this.commands.clear();

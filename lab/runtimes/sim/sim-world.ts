@@ -261,15 +261,8 @@ export class SimWorld {
         this.loop.touch();
         return;
       }
-      case 'wake': {
-        const generation = ++node.wakeGeneration;
-        if (action.atMonoMs === undefined) return;
-        const life = node.life;
-        this.loop.at(action.atMonoMs, () => {
-          if (node.life === life && node.wakeGeneration === generation) this.enqueue(node, TICK);
-        });
-        return;
-      }
+      case 'wake':
+        return this.arm(node, action.atMonoMs);
       case 'multicast':
         return this.multicast(node, action.packet, at);
       case 'dial':
@@ -381,6 +374,34 @@ export class SimWorld {
     node.links.set(action.session, { node: target, session: inbound, life: target.life, lastArrival: opened });
     target.links.set(inbound, { node, session: action.session, life: node.life, lastArrival: 0 });
     this.arrive(target, target.life, { type: 'stream_opened', session: inbound, sessionKey: action.keys.sessionId.toString('hex') }, opened);
+  }
+
+  /**
+   * The core's one timer, as the real shell keeps it: `wakeAt` is what the core asked
+   * for last; at most one queue entry per peer is live (`timerAt`), and it is replaced
+   * only by an earlier one, so a core that says "wake at T" after every event does not
+   * fill the queue. A deadline already due fires a millisecond later (setTimeout's floor).
+   */
+  private arm(node: SimNode, atMonoMs: number | undefined): void {
+    const now = this.loop.now();
+    node.wakeAt = atMonoMs === undefined ? undefined : Math.max(atMonoMs, now + 1);
+    if (node.wakeAt === undefined || (node.timerAt !== undefined && node.timerAt <= node.wakeAt)) return;
+    this.schedule(node, node.wakeAt);
+  }
+
+  private schedule(node: SimNode, at: number): void {
+    node.timerAt = at;
+    const life = node.life;
+    this.loop.at(at, () => {
+      if (node.life !== life || node.timerAt !== at) return; // superseded by an earlier entry, or another life
+      node.timerAt = undefined;
+      const wakeAt = node.wakeAt;
+      if (wakeAt === undefined) return;
+      if (wakeAt <= at) {
+        node.wakeAt = undefined;
+        this.enqueue(node, TICK);
+      } else this.schedule(node, wakeAt);
+    });
   }
 
   // ---- Network faults ----
