@@ -2,15 +2,14 @@
  * The open-model schedule of a load step: arrivals at exact times, whatever the peers
  * do, so a slow peer cannot slow the load down and hide its own latency.
  */
+import { onLabGrid } from './clock.js';
 
 /** When the n-th arrival is due: `streams` interleaved streams (one per pair) of `rate`/s each. */
 export function arrivalTime(begin: number, rate: number, streams: number, n: number): number {
   const k = Math.floor(n / streams);
   const j = n % streams;
   // Pairs are staggered inside each period, so they do not all fire in the same millisecond.
-  // On the lab clock's microsecond grid: an arrival is due exactly when the clock reads its
-  // time (a float a hair above it would re-arm a timer of ~0 ms forever on virtual time).
-  return Math.round((begin + ((k + j / streams) * 1000) / rate) * 1000) / 1000;
+  return onLabGrid(begin + ((k + j / streams) * 1000) / rate);
 }
 
 /** How many arrivals fall inside [begin, begin + durationMs). */

@@ -1,6 +1,15 @@
 import { wallClock, type RunClock } from '../runtimes/run-clock.js';
 
 /**
+ * `ms` on the lab clock's grid (whole microseconds, as `LabClock.now()` reads): a time
+ * the step logic waits for must be one the clock can read exactly, or on virtual time a
+ * timer for the hair left over would be re-armed at the same instant forever.
+ */
+export function onLabGrid(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/**
  * The lab's monotonic clock: milliseconds since the run started, on the runtime's clock
  * (wall time for real peers, virtual time on the simulator). Every history event's `t`
  * comes from here, so wall-clock jumps (NTP) never bend a latency, and every timer of
@@ -20,7 +29,7 @@ export class LabClock {
 
   /** Milliseconds since the run started, to the microsecond. */
   now(): number {
-    return Math.round((this.base.now() - this.origin) * 1000) / 1000;
+    return onLabGrid(this.base.now() - this.origin);
   }
 
   /** Calls `fn` after `ms` on the run's clock; returns the cancel function. */
