@@ -20,6 +20,13 @@ export type { GroupEntry, HistoryEntry, PeerEntry, PeerInfo, SendResponse, Stats
 export interface Subscription {
   /** Resolves once the server has accepted the subscription (no event can be missed after). */
   readonly ready: Promise<void>;
+  /**
+   * True when the subscription hears every event of the peer's current life, from its
+   * start (the simulator replays what came before it subscribed): the lab then need not
+   * ask ListPeers again when a peer appears. Absent on a live stream, which can miss what
+   * happened before it was accepted.
+   */
+  readonly gapless?: boolean;
   close(): void;
 }
 

@@ -125,7 +125,9 @@ export class SimControl implements PeerControl {
       onEnd: (error?: Error) => onEnd?.(error),
     };
     node.listeners.add(listener);
-    return { ready: Promise.resolve(), close: () => node.listeners.delete(listener) };
+    // What this life said before anyone listened (the lab subscribes just after a start).
+    for (const event of node.unheard.splice(0)) listener.onEvent(event);
+    return { ready: Promise.resolve(), gapless: true, close: () => node.listeners.delete(listener) };
   }
 
   close(): void {}

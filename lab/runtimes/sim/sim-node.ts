@@ -57,6 +57,8 @@ export class SimNode {
   readonly links = new Map<SessionId, LinkEnd>();
   readonly commands = new Map<Token, PendingCommand>();
   readonly listeners = new Set<Listener>();
+  /** Events of this life emitted while nobody listened: the first subscriber hears them. */
+  readonly unheard: PeerEvent[] = [];
   /** Modelled CPU time over every life, and time up, in virtual ms (for the busy share). */
   busyMs = 0;
   upMs = 0;
@@ -85,6 +87,7 @@ export class SimNode {
     this.state = 'up';
     this.upSince = now;
     this.counters = new Counters();
+    this.unheard.length = 0;
     this.exited = new Promise((resolve) => (this.settleExit = resolve));
   }
 

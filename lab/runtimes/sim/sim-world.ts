@@ -22,6 +22,8 @@ import { frameBytes, RPC_BYTES } from './wire-bytes.js';
 export const WALL_EPOCH_MS = 1_767_225_600_000;
 
 const TICK: CoreEvent = { type: 'tick' };
+/** Events kept for a peer's first subscriber; the lab subscribes at the instant a peer starts, long before this many. */
+const MAX_UNHEARD = 10_000;
 
 /** A Handshake or Exchange call in flight: who asked, who answers, and what the asker hears. */
 interface Call {
@@ -249,6 +251,8 @@ export class SimWorld {
         return this.arrive(node, node.life, { type: 'stored', token: action.token, fresh }, at + this.parts.storeDelayMs);
       }
       case 'emit':
+        // Bounded: a peer nobody ever follows (a bench, a test) must not grow without end.
+        if (node.listeners.size === 0 && node.unheard.length < MAX_UNHEARD) node.unheard.push(action.event);
         for (const listener of node.listeners) listener.onEvent(action.event);
         this.loop.touch();
         return;
