@@ -320,6 +320,8 @@ export function coreOptions(options: PeerOptions, seeds: { host: string; port: n
     announceIntervalMs: options.announceIntervalMs,
     expireAfterMs: options.expireAfterMs,
     announceWindowMs: options.announceWindowMs,
+    maxAnnouncementsPerSecond: options.maxAnnouncementsPerSecond,
+    idleSessionMs: options.idleSessionMs,
     gossip: options.gossip,
   };
 }

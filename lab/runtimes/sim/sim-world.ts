@@ -6,7 +6,7 @@
  * a core call that signs, verifies or seals keeps its peer busy, and what arrives
  * meanwhile waits. Everything random comes from the run's one PRNG.
  */
-import { decodeAnnouncement } from '../../../peer/discovery/announcement.js';
+import { checkPacket } from '../../../peer/discovery/announcement.js';
 import type { Action } from '../../../peer/core/actions.js';
 import type { CallId, CoreEvent, Now, Token } from '../../../peer/core/events.js';
 import { PeerCore, type PeerCoreOptions } from '../../../peer/core/peer-core.js';
@@ -201,10 +201,9 @@ export class SimWorld {
     const now = this.loop.now();
     const { meter } = this.parts;
     meter.reset();
-    // What the real shell computes before the core sees the event: opening the frame,
-    // checking the announcement's signature (done once here, for every receiver).
+    // What the real shell computes before the core sees the event: opening the frame.
+    // (An announcement's signature is the core's to check, when it needs to: counted by the crypto.)
     if (event.type === 'items_received') meter.aeadBytes += frameBytes(event.items);
-    else if (event.type === 'announcement_heard') meter.verifies++;
     let actions: Action[];
     try {
       actions = node.core!.handle(event, this.clockAt(now));
@@ -300,14 +299,15 @@ export class SimWorld {
   }
 
   /**
-   * One announcement to the multicast domain: decoded and checked once (each receiver
-   * is charged the verify it would do), one object shared by every receiver, each copy
-   * with its own delay and loss.
+   * One announcement to the multicast domain: decoded and its form checked once, one
+   * object shared by every receiver (no N copies of bytes), each copy with its own delay
+   * and loss; each receiver's core checks the signature when it needs to (and pays for it).
    */
   private multicast(node: SimNode, packet: Buffer, at: number): void {
-    const decoded = decodeAnnouncement(packet, this.parts.crypto.crypto);
-    if (!decoded.ok) return;
-    const heard: CoreEvent = { type: 'announcement_heard', announcement: decoded.announcement, from: node.host };
+    const form = checkPacket(packet);
+    if (!form.ok) return;
+    const { announcement, body, signature } = form;
+    const heard: CoreEvent = { type: 'announcement_heard', heard: { announcement, body, signature }, from: node.host };
     const left = this.network.departure(node.name, packet.length, at);
     for (const other of this.nodes) {
       if (other.state === 'down' || !this.network.reachable(node.name, other.name)) continue;
