@@ -308,8 +308,8 @@ export class Peer implements AsyncDisposable {
   }
 }
 
-/** The settings the core decides by. */
-function coreOptions(options: PeerOptions, seeds: { host: string; port: number }[]): PeerCoreOptions {
+/** The settings the core decides by (the simulator builds its cores' with this too). */
+export function coreOptions(options: PeerOptions, seeds: { host: string; port: number }[]): PeerCoreOptions {
   return {
     name: options.name,
     keepaliveMs: options.keepaliveMs,

@@ -90,7 +90,7 @@ async function runForCalibration(file: string, flags: CalibrateFlags): Promise<R
   let outcome: RunOutcome;
   try {
     outcome = await runRepeated({ ...scenarios[0]!, repeat }, {
-      runtime: async () => (current = await createRuntime(flags.runtime)),
+      runtime: async (run) => (current = await createRuntime(flags.runtime, { run })),
       outDir: flags.out,
       progress: progressFor(process.stdout),
       signal: interrupt.signal,

@@ -12,16 +12,18 @@ import { runRepeated } from '../orchestrator/repeat.js';
 import type { RunOutcome } from '../orchestrator/run.js';
 import { LabError } from '../runtimes/errors.js';
 import { createRuntime, isRuntimeName, RUNTIME_NAMES, type Runtime } from '../runtimes/index.js';
+import type { SimSettings } from '../runtimes/sim/sim-settings.js';
 import { ScenarioError } from '../scenario/errors.js';
 import { loadScenario, MAX_REPEAT } from '../scenario/parse.js';
 import type { Scenario } from '../scenario/types.js';
 import { EXIT, signalExitCode } from './exit-codes.js';
 import { collectSet, overridesFrom } from './set-options.js';
+import { replayCommand, simSettingsFrom, withSimOptions, type SimFlags } from './sim-options.js';
 import { interruptOnSignals } from './signals.js';
 import { renderSweepSummary, writeSweepSummary, type SweepRow } from './sweep-summary.js';
 import { UsageError } from './usage-error.js';
 
-interface RunFlags {
+interface RunFlags extends SimFlags {
   runtime: string;
   out: string;
   seed?: string;
@@ -31,7 +33,7 @@ interface RunFlags {
 
 /** The `lab run` subcommand. */
 export function runCommand(): Command {
-  return new Command('run')
+  return withSimOptions(new Command('run'))
     .description('run a scenario against real peers, write its report, exit 0 when every SLO is met')
     .argument('<scenario>', 'scenario file (YAML), e.g. scenarios/smoke.yaml')
     .option('--runtime <name>', `where peers run (${RUNTIME_NAMES.join(', ')})`, 'process')
@@ -48,9 +50,11 @@ export function runCommand(): Command {
 /** Runs `lab run` and returns the exit code (0 pass, 1 SLO missed, 3 lab failure, 64 usage, 130/143 interrupted). */
 export async function runLab(file: string, flags: RunFlags): Promise<number> {
   let scenarios: Scenario[];
+  let sim: SimSettings;
   try {
     if (!isRuntimeName(flags.runtime)) throw new UsageError(`--runtime ${flags.runtime}: unknown runtime; runtimes: ${RUNTIME_NAMES.join(', ')}`);
     const repeat = flags.repeat === undefined ? undefined : repeatCount(flags.repeat);
+    sim = simSettingsFrom(flags);
     scenarios = (await loadScenario(file, overridesFrom(flags.set, flags.seed))).map((s) => (repeat === undefined ? s : { ...s, repeat }));
   } catch (err) {
     if (err instanceof UsageError || err instanceof ScenarioError) return fail(err.message, EXIT.usage);
@@ -68,7 +72,7 @@ export async function runLab(file: string, flags: RunFlags): Promise<number> {
       let outcome: RunOutcome;
       try {
         outcome = await runRepeated(scenario, {
-          runtime: async () => (current = await createRuntime(flags.runtime)),
+          runtime: async (run) => (current = await createRuntime(flags.runtime, { run, sim })),
           outDir: flags.out,
           progress: progressFor(process.stdout),
           signal: interrupt.signal,
@@ -152,11 +156,31 @@ function printOutcome(outcome: RunOutcome): void {
     `${report.scenario.name}: ${verdict} in ${formatMetric(report.duration_ms, 'ms')} · ${traffic} · max RSS ${formatMetric(m.memory.max_rss_mb, 'mb')}\n`,
   );
   for (const reason of report.verdict_reasons) process.stdout.write(`  - ${reason}\n`);
+  printSimulation(outcome);
   if (outcome.status === 'lab_error' && outcome.error) process.stderr.write(`peerlab: lab error: ${outcome.error.message}\n`);
   if (outcome.files) {
     process.stdout.write(`  report: ${shownPath(outcome.files.dir)}/ (report.html, report.md, report.json, junit.xml, history.jsonl)\n`);
   } else {
     process.stderr.write(`peerlab: cannot write the report: ${outcome.writeError?.message}\n`);
+  }
+}
+
+/** A simulated run: its seed, virtual and wall time, the crypto rule; for each failed run, the command that replays it exactly. */
+function printSimulation(outcome: RunOutcome): void {
+  const { report } = outcome;
+  const sim = report.simulation;
+  if (!sim) return;
+  const runs = report.repeat.runs;
+  const virtual = runs.reduce((n, r) => n + (r.simulation?.virtual_ms ?? 0), 0);
+  const wall = runs.reduce((n, r) => n + (r.simulation?.wall_ms ?? 0), 0);
+  const seeds = runs.length > 1 ? `seeds ${runs.map((r) => r.seed).join(', ')}` : `seed ${sim.seed}`;
+  process.stdout.write(
+    `  simulated: ${seeds} · ${formatMetric(virtual, 'ms')} virtual in ${formatMetric(wall, 'ms')} wall (${wall > 0 ? Math.round(virtual / wall) : '?'}×) · ${sim.peers} peers · crypto ${sim.crypto.rule} (computed up to ${sim.crypto.computed_up_to} peers) · CPU rates ${sim.cpu_model.source}\n`,
+  );
+  if (outcome.status === 'pass') return;
+  for (const run of runs) {
+    if ((run.verdict === 'pass' && outcome.status !== 'lab_error') || !run.simulation) continue;
+    process.stdout.write(`  reproduce${runs.length > 1 ? ` run ${run.index}` : ''}: ${replayCommand(report.scenario.file, report.scenario.overrides, run.simulation)}\n`);
   }
 }
 

@@ -2,13 +2,14 @@
  * The open-model schedule of a load step: arrivals at exact times, whatever the peers
  * do, so a slow peer cannot slow the load down and hide its own latency.
  */
+import { onLabGrid } from './clock.js';
 
 /** When the n-th arrival is due: `streams` interleaved streams (one per pair) of `rate`/s each. */
 export function arrivalTime(begin: number, rate: number, streams: number, n: number): number {
   const k = Math.floor(n / streams);
   const j = n % streams;
   // Pairs are staggered inside each period, so they do not all fire in the same millisecond.
-  return begin + ((k + j / streams) * 1000) / rate;
+  return onLabGrid(begin + ((k + j / streams) * 1000) / rate);
 }
 
 /** How many arrivals fall inside [begin, begin + durationMs). */

@@ -20,6 +20,7 @@
  */
 import { seededRandom } from '../scenario/random.js';
 import type { LoadPattern, LoadStep } from '../scenario/types.js';
+import { onLabGrid } from './clock.js';
 import { arrivalCount, arrivalTime, fillerText, pickPair } from './arrivals.js';
 import type { RunContext } from './context.js';
 import type { PeerSlot } from './fleet.js';
@@ -48,7 +49,7 @@ export class LoadDriver {
   private next = 0;
   private paused = false;
   private finished = false;
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTimer: () => void = () => {};
   private resolveDone!: (tally: LoadTally) => void;
 
   constructor(
@@ -102,14 +103,14 @@ export class LoadDriver {
       this.fire(this.next, at);
       this.next++;
     }
-    const due = this.next < this.total ? arrivalTime(this.begin, this.step.rate, this.streams, this.next) : this.begin + this.step.durationMs;
+    const due = this.next < this.total ? arrivalTime(this.begin, this.step.rate, this.streams, this.next) : onLabGrid(this.begin + this.step.durationMs);
     if (this.next >= this.total && now >= due) return this.finish();
-    this.timer = setTimeout(() => this.tick(), Math.max(0, due - now));
+    this.cancelTimer = this.ctx.recorder.clock.after(Math.max(0, due - now), () => this.tick());
   }
 
   private finish(): void {
     this.finished = true;
-    clearTimeout(this.timer);
+    this.cancelTimer();
     this.resolveDone(this.tally);
   }
 

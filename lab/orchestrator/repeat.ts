@@ -17,8 +17,11 @@ import { assertRuntimeSupports } from './supported.js';
 export interface RepeatOptions extends Omit<RunOptions, 'runtime'> {
   /** How many runs; the scenario's own `repeat` (1 unless the file says) by default. */
   repeat?: number;
-  /** Makes the runtime for one run. Each run gets a fresh one, so no peer, data dir or network outlives its run. */
-  runtime: () => Promise<Runtime>;
+  /**
+   * Makes the runtime for one run, given the run as it will go (its seed is run i's). Each
+   * run gets a fresh one, so no peer, data dir or network outlives its run.
+   */
+  runtime: (run: Scenario) => Promise<Runtime>;
   /** The caller owns the runtimes and closes them; by default each is closed after its run. */
   keepRuntime?: boolean;
   /** Told as each run begins (the CLI prints a header line). */
@@ -42,7 +45,7 @@ export async function runRepeated(scenario: Scenario, options: RepeatOptions): P
     options.onRunStart?.({ index, count, seed: run.seed });
     let runtime: Runtime;
     try {
-      runtime = await options.runtime();
+      runtime = await options.runtime(run);
     } catch (err) {
       // Nothing ran yet: nothing to report. Otherwise the runs done still are.
       if (records.length === 0) throw err;
@@ -79,6 +82,7 @@ export async function runRepeated(scenario: Scenario, options: RepeatOptions): P
       metrics: r.metrics,
       sloResults: r.slos,
       baseline: baselineOf(r.baseline.before, r.baseline.after),
+      ...(r.simulation ? { simulation: r.simulation } : {}),
     })),
     // Every round trip of every window pooled: the steadiest echo percentiles there are.
     baseline: baselineOf(first.baseline.before, last.baseline.after, records.flatMap((r) => [r.baseline.before, r.baseline.after])),

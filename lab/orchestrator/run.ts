@@ -12,7 +12,7 @@ import type { HistoryEvent } from '../metrics/events.js';
 import type { Metrics } from '../metrics/types.js';
 import type { Report } from '../report/types.js';
 import type { WrittenReport } from '../report/write-report.js';
-import type { Runtime } from '../runtimes/runtime.js';
+import type { Runtime, SimulationReport } from '../runtimes/runtime.js';
 import { connectsOnDiscovery } from '../runtimes/settings-in-force.js';
 import { evaluateSlos, type SloResult } from '../scenario/slo.js';
 import type { Scenario } from '../scenario/types.js';
@@ -87,6 +87,8 @@ export interface RunRecord {
   finishedAt: Date;
   /** The machine measured before the first step and after the last peer was gone. */
   baseline: { before: BaselineWindow; after: BaselineWindow };
+  /** How the simulator made this run (its models, virtual and wall time); absent on real runtimes. */
+  simulation?: SimulationReport;
 }
 
 /** Runs `scenario` once on `runtime` (run `index` of a repeat): everything but the report. */
@@ -143,6 +145,8 @@ export async function executeRun(scenario: Scenario, runtime: Runtime, options: 
     : productFailed ? 'fail' : 'pass';
   const record: RunRecord = { index: options.index ?? 0, seed: scenario.seed, status, events, metrics, slos, startedAt, finishedAt, baseline: { before, after } };
   if (error) record.error = error;
+  const simulation = runtime.describeRun?.();
+  if (simulation) record.simulation = simulation;
   return record;
 }
 
@@ -150,7 +154,7 @@ function createContext(scenario: Scenario, runtime: Runtime, options: Pick<RunOp
   const ledger = new DeliveryLedger();
   const view = new NetworkView();
   const gossip = new GossipLedger();
-  const clock = new LabClock();
+  const clock = new LabClock(runtime.clock);
   return {
     scenario,
     runtime,

@@ -10,7 +10,7 @@ export const SAMPLE_INTERVAL_MS = 500;
  * sample has not come back is skipped, so a stalled peer does not pile up calls.
  */
 export class Sampler {
-  private timer: NodeJS.Timeout | undefined;
+  private cancel: (() => void) | undefined;
   private readonly busy = new Set<PeerSlot>();
   private readonly failedOnce = new Set<string>();
 
@@ -19,13 +19,21 @@ export class Sampler {
     private readonly intervalMs = SAMPLE_INTERVAL_MS,
   ) {}
 
+  /** Samples every interval on the run's clock; a runtime that cannot sample per peer (see `Runtime.unsampled`) is not asked. */
   start(): void {
-    this.timer ??= setInterval(() => this.tick(), this.intervalMs);
+    if (this.cancel || this.ctx.runtime.unsampled !== undefined) return;
+    const every = () => {
+      this.cancel = this.ctx.recorder.clock.after(this.intervalMs, () => {
+        this.tick();
+        every();
+      });
+    };
+    every();
   }
 
   stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.cancel?.();
+    this.cancel = undefined;
   }
 
   private tick(): void {

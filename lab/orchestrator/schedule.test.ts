@@ -5,7 +5,10 @@ import { StepSchedule } from './schedule.js';
 /** A clock the test moves by hand. */
 function manualClock(start = 0) {
   let now = start;
-  return { now: () => now, advance: (ms: number) => (now += ms) };
+  const after = (): (() => void) => {
+    throw new Error('this test moves the clock itself: no step should wait on a timer');
+  };
+  return { now: () => now, advance: (ms: number) => (now += ms), after };
 }
 
 const [scenario] = parseScenario(

@@ -11,6 +11,7 @@
  * take no scheduled time, whatever they really take.
  */
 import type { Step } from '../scenario/types.js';
+import type { LabClock } from './clock.js';
 import { delay } from './waiting.js';
 
 /** The steps whose length is the product's: the schedule restarts after them. */
@@ -19,7 +20,7 @@ const ANCHORS: ReadonlySet<Step['kind']> = new Set(['start', 'join', 'wait_for']
 export class StepSchedule {
   private cursor: number;
 
-  constructor(private readonly clock: { now(): number }) {
+  constructor(private readonly clock: Pick<LabClock, 'now' | 'after'>) {
     this.cursor = clock.now();
   }
 
@@ -32,7 +33,7 @@ export class StepSchedule {
   async sleep(ms: number, signal: AbortSignal): Promise<void> {
     this.cursor += ms;
     const wait = this.cursor - this.clock.now();
-    if (wait > 0) await delay(wait, signal);
+    if (wait > 0) await delay(wait, signal, this.clock);
   }
 
   /** After `step` ran to its end: moves the schedule on. */

@@ -1,24 +1,27 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { abortReason } from './errors.js';
+import type { LabClock } from './clock.js';
 import type { Recorder } from './recorder.js';
+
+/** What a wait is timed by: the run's clock (virtual on the simulator). */
+type Timer = Pick<LabClock, 'after'>;
 
 /**
  * Resolves true as soon as `check()` holds, re-checking after every recorded change;
- * false when `timeoutMs` passes first. Rejects when the run is aborted.
+ * false when `timeoutMs` passes first (on the run's clock). Rejects when the run is aborted.
  */
 export function waitForChange(recorder: Recorder, check: () => boolean, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.reject(abortReason(signal));
   if (check()) return Promise.resolve(true);
   return new Promise((resolve, reject) => {
     const finish = (result: boolean | Error) => {
-      clearTimeout(timer);
+      cancel();
       unsubscribe();
       signal.removeEventListener('abort', onAbort);
       if (result instanceof Error) reject(result);
       else resolve(result);
     };
     const onAbort = () => finish(abortReason(signal));
-    const timer = setTimeout(() => finish(check()), timeoutMs);
+    const cancel = recorder.clock.after(timeoutMs, () => finish(check()));
     const unsubscribe = recorder.onChange(() => {
       if (check()) finish(true);
     });
@@ -26,25 +29,32 @@ export function waitForChange(recorder: Recorder, check: () => boolean, timeoutM
   });
 }
 
-/** Waits `ms`, or rejects when the run is aborted. */
-export async function delay(ms: number, signal: AbortSignal): Promise<void> {
-  try {
-    await sleep(ms, undefined, { signal });
-  } catch {
-    throw abortReason(signal);
-  }
+/** Waits `ms` on `clock`, or rejects when the run is aborted. */
+export function delay(ms: number, signal: AbortSignal, clock: Timer): Promise<void> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      cancel();
+      reject(abortReason(signal));
+    };
+    const cancel = clock.after(ms, () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
-/** Rejects with `message` if `promise` has not settled within `ms`. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+/** Rejects with `message` if `promise` has not settled within `ms` on `clock`. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string, clock: Timer): Promise<T> {
+  let cancel = () => {};
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
+    cancel = clock.after(ms, () => reject(new Error(message)));
   });
   try {
     return await Promise.race([promise, timeout]);
   } finally {
-    clearTimeout(timer);
+    cancel();
   }
 }
 

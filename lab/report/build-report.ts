@@ -9,6 +9,7 @@ import { aggregateByPath, medianMetrics } from './aggregate.js';
 import { connectsOnDiscovery, settingsInForce } from '../runtimes/settings-in-force.js';
 import { collectEnvironment } from './environment.js';
 import { gossipModel } from './gossip-model.js';
+import type { SimulationReport } from '../runtimes/runtime.js';
 import { SCHEMA_VERSION, type Baseline, type Environment, type Report, type RunSummary } from './types.js';
 
 /** One run of the report. */
@@ -24,6 +25,8 @@ export interface RunInput {
   sloResults?: SloResult[];
   /** The machine around this run; "not measured" when not given (reports built without a run). */
   baseline?: Baseline;
+  /** `--runtime sim`: how the simulator made this run. */
+  simulation?: SimulationReport;
 }
 
 export interface BuildReportInput {
@@ -79,6 +82,7 @@ export function buildReport(input: BuildReportInput): Report {
     },
     seed,
     runtime: input.runtime,
+    ...(runs[0]!.simulation ? { simulation: runs[0]!.simulation } : {}),
     peer_settings: peerSettings,
     started_at: startedAt,
     finished_at: finishedAt,
@@ -109,6 +113,7 @@ function summarize(run: RunInput, index: number, reportSeed: number, scenario: S
     metrics,
     slos,
     baseline: run.baseline ?? unmeasuredBaseline('not measured: the report was built without running'),
+    ...(run.simulation ? { simulation: run.simulation } : {}),
   };
 }
 

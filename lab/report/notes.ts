@@ -16,6 +16,12 @@ export function reportNotes(report: Report): string[] {
   const many = report.repeat.count > 1;
   const notes = report.repeat.runs.flatMap((run) => metricsNotes(run.metrics).map((n) => (many ? `run ${run.index}: ${n}` : n)));
   for (const note of report.baseline.notes ?? []) notes.push(`baseline: ${note}`);
+  const sim = report.simulation;
+  if (sim) {
+    notes.unshift(
+      `simulated (--runtime sim, seed ${sim.seed}): every time in this report is virtual, ${formatMetric(sim.virtual_ms, 'ms')} run in ${formatMetric(sim.wall_ms, 'ms')} of wall time; crypto ${sim.crypto.rule} (${sim.crypto.note}); ${sim.resources_note}`,
+    );
+  }
   return notes;
 }
 

@@ -1,4 +1,5 @@
 import type { Metrics } from '../metrics/types.js';
+import type { SimulationReport } from '../runtimes/runtime.js';
 import type { SettingInForce } from '../runtimes/settings-in-force.js';
 import type { SloResult } from '../scenario/slo.js';
 import type { ParamValue } from '../scenario/types.js';
@@ -30,6 +31,8 @@ export interface ReportCore extends Environment {
   /** The run seed (run i of a repeat used deriveSeed(seed, i); see repeat.runs). */
   seed: number;
   runtime: string;
+  /** `--runtime sim`: how the simulation was made (run 0's; each run has its own in repeat.runs). Its times are virtual. */
+  simulation?: SimulationReport;
   started_at: string;
   finished_at: string;
   duration_ms: number;
@@ -110,6 +113,8 @@ export interface RunSummary {
   metrics: Metrics;
   slos: SloResult[];
   baseline: Baseline;
+  /** `--runtime sim`: this run's simulation (its seed, virtual and wall time, models). */
+  simulation?: SimulationReport;
 }
 
 /** A metric across runs: its median and the median's confidence interval. */

@@ -5,11 +5,13 @@
  * (identity, data) back. The orchestrator only ever talks to a peer through its control
  * API, so a runtime's job is to start, fault and measure peers, nothing more.
  */
-import type { ControlClient } from '../../peer/control/control-client.js';
+import type { PeerControl } from '../../peer/control/peer-control.js';
 import type { PeerFaultKind, PeerSettings, StepKind } from '../scenario/types.js';
 import type { NetworkFaults } from './network-faults.js';
+import type { RunClock } from './run-clock.js';
 
 export type { LinkShape, NetworkFaultResult, NetworkFaults } from './network-faults.js';
+export type { RunClock } from './run-clock.js';
 
 /** What to start: one peer of a run. */
 export interface PeerSpec {
@@ -46,8 +48,8 @@ export interface StartedPeer extends AsyncDisposable {
   readonly name: string;
   /** Its peer id (derived from its identity key, so the same after a restart). */
   readonly id: string;
-  /** Its control API; the only way the orchestrator drives it. */
-  readonly control: ControlClient;
+  /** Its control API (gRPC for real peers, direct calls on the simulator); the only way the orchestrator drives it. */
+  readonly control: PeerControl;
   /** Resolves when the peer exits, whoever caused it. */
   readonly exited: Promise<PeerExit>;
   /** Memory and CPU now (process: the control API's Stats; docker: Docker stats). */
@@ -80,6 +82,21 @@ export interface Runtime extends AsyncDisposable {
   readonly mechanisms: Readonly<Record<PeerFaultKind, string>>;
   /** Partitions, link shaping and resets; absent when the runtime has none. */
   readonly networkFaults?: NetworkFaults;
+  /** The clock the run is timed by: wall time when absent; the simulator's virtual time. */
+  readonly clock?: RunClock;
+  /**
+   * Why this runtime takes no memory and CPU samples per peer, when it takes none (the
+   * simulator: its peers share one process, so a per-peer reading would be invented).
+   * The report says it instead of showing numbers.
+   */
+  readonly unsampled?: string;
+  /**
+   * Ed25519 verifications per second that gossip ingest is set against, when the runtime
+   * decides it (the simulator: its CPU model's rate); otherwise the lab measures it.
+   */
+  verifyCeiling?(): { perS: number; sampleMs: number };
+  /** What a report must say about how this runtime ran (the simulator's models and its virtual time); undefined for real runtimes. */
+  describeRun?(): SimulationReport;
   /** Why this runtime cannot perform a step kind, or undefined when it can. */
   unsupported(kind: StepKind): string | undefined;
   /** Starts one peer and resolves once its control API answers. */
@@ -88,4 +105,29 @@ export interface Runtime extends AsyncDisposable {
   close(): Promise<void>;
   /** Kills every peer right now, synchronously, best effort: for process exit handlers. */
   killAllNow(): void;
+}
+
+/** How a simulated run was made: written in report.json as `simulation`. */
+export interface SimulationReport {
+  /** Always true: times in this report are virtual. */
+  simulated: true;
+  seed: number;
+  /** Virtual time the run covered, and the wall time it took. */
+  virtual_ms: number;
+  wall_ms: number;
+  /** virtual_ms / wall_ms. */
+  speedup: number;
+  peers: number;
+  /** Which crypto rule ran: real node:crypto up to `computed_up_to` peers, a model above. */
+  crypto: { rule: 'computed' | 'modelled'; computed_up_to: number; note: string };
+  /** Virtual cost per operation, from rates measured on this machine when the run started (or given). */
+  cpu_model: { source: 'measured' | 'given'; ed25519_sign_per_s: number; ed25519_verify_per_s: number; x25519_per_s: number; aead_mb_per_s: number };
+  /** The network's base profile (scenario `network:` or the default) and what it does. */
+  network: { latency_ms: number; jitter_ms: number; loss: number; source: 'scenario' | 'default'; note: string };
+  /** Virtual time a store write takes before the core hears it completed. */
+  store_delay_ms: number;
+  /** Per peer: modelled CPU busy share of its up time (percent of one core), mean and max over peers. */
+  cpu_busy_percent: { mean: number; max: number };
+  /** Why memory and CPU are not sampled per peer. */
+  resources_note: string;
 }

@@ -3,6 +3,7 @@ import { parseDocument } from 'yaml';
 import { ScenarioError, shown } from './errors.js';
 import { Fields, join } from './fields.js';
 import { cartesian, interpolate, parseOverrideValue, protectReferences, readParams, restoreReferences, type Axis } from './params.js';
+import { readNetwork } from './network.js';
 import { PEER_FIELDS, readPeerSettings } from './peer-fields.js';
 import { seededRandom } from './random.js';
 import { Roster } from './roster.js';
@@ -10,7 +11,7 @@ import { parseSlo } from './slo.js';
 import { readStep } from './steps.js';
 import type { ParamValue, Scenario } from './types.js';
 
-const TOP_LEVEL = ['name', 'description', 'seed', 'repeat', 'params', 'peer', 'steps', 'slos'] as const;
+const TOP_LEVEL = ['name', 'description', 'seed', 'repeat', 'params', 'peer', 'network', 'steps', 'slos'] as const;
 /** A run's seed when the file gives none. */
 export const DEFAULT_SEED = 1;
 /** The most runs one report may hold: enough for any statistic, few enough to finish. */
@@ -110,6 +111,7 @@ function buildScenario(tree: Record<string, unknown>, f: Fields): Omit<Scenario,
   if (rawSteps.length === 0) f.fail('steps', 'needs at least one step (start with "- start: { count: 5 }")');
   const steps = rawSteps.map((raw, i) => readStep(raw, i, f, roster));
   if (steps[0]?.kind !== 'start') f.fail('steps[0]', `the first step must be start, got ${steps[0]?.kind}`);
+  const network = readNetwork(tree.network, f);
   const slos = tree.slos === undefined || tree.slos === null ? [] : f.list(tree.slos, 'slos', 'SLO expressions').map((s, i) => parseSlo(s, join('slos', i), f));
   return {
     name: f.string(tree.name, 'name'),
@@ -118,6 +120,7 @@ function buildScenario(tree: Record<string, unknown>, f: Fields): Omit<Scenario,
     seed,
     repeat,
     peer: readPeerSettings(tree.peer, f),
+    ...(network ? { network } : {}),
     steps,
     slos,
     tree,

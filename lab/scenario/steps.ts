@@ -179,7 +179,7 @@ function readBandwidth(f: Fields, value: unknown, path: string): number {
 }
 
 /** Loss as a fraction 0..1 or a percentage string ("2%"). */
-function readLoss(f: Fields, value: unknown, path: string): number {
+export function readLoss(f: Fields, value: unknown, path: string): number {
   const pct = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : null;
   const n = pct ? Number(pct[1]) / 100 : value;
   return f.number(n, path, 'a loss fraction from 0 to 1, or a percentage like "2%"', { min: 0, max: 1 });

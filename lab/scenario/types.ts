@@ -93,6 +93,16 @@ export interface Slo {
   threshold: number;
 }
 
+/** The simulated network's base profile (`network:`): what every packet gets on `--runtime sim`. */
+export interface NetworkProfile {
+  /** One-way latency, ms. */
+  latencyMs: number;
+  /** Uniform jitter around the latency (±), ms. */
+  jitterMs: number;
+  /** Fraction of packets lost, 0..1 (announcements dropped; stream packets retransmitted late). */
+  loss: number;
+}
+
 /** One runnable experiment: a scenario file with params, sweep values and overrides applied. */
 export interface Scenario {
   name: string;
@@ -109,6 +119,8 @@ export interface Scenario {
   /** The --set overrides that were applied, as given. */
   overrides: Record<string, string>;
   peer: PeerSettings;
+  /** The simulated network's base profile; absent: the simulator's default. Real runtimes' networks are what they are. */
+  network?: NetworkProfile;
   steps: Step[];
   slos: Slo[];
   /**

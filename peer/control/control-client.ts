@@ -15,17 +15,12 @@ import {
 } from '../../proto/gen/peerlab/control/v1/control.pb.js';
 import type { PeerEvent } from '../events.js';
 import { fromControlEvent } from './event-mapping.js';
+import type { PeerControl, Subscription } from './peer-control.js';
 
 export type { GroupEntry, HistoryEntry, PeerEntry, PeerInfo, SendResponse, StatsResponse, TrustResponse };
+export type { PeerControl, Subscription };
 
-/** An open event subscription; `close()` cancels it. */
-export interface Subscription {
-  /** Resolves once the server has accepted the subscription (no event can be missed after). */
-  readonly ready: Promise<void>;
-  close(): void;
-}
-
-export class ControlClient {
+export class ControlClient implements PeerControl {
   private readonly client: GeneratedControlClient;
   private readonly metadata: grpc.Metadata;
 

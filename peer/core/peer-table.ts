@@ -190,7 +190,8 @@ export class PeerTable {
     const events: PeerTableEvent[] = [];
     for (const map of [this.direct, this.tentative]) {
       for (const entry of map.values()) {
-        if (now - entry.lastSeenAt < this.expireAfterMs) break;
+        // The same sum nextExpiryAt gives: `now - lastSeenAt < E` can hold at that very deadline (float rounding), and the core would be woken there again and again.
+        if (now < entry.lastSeenAt + this.expireAfterMs) break;
         this.forget(map, entry, now);
         events.push({ type: 'peer_down', peer: snapshot(entry), reason: 'expired' });
       }

@@ -1,5 +1,5 @@
 /**
- * One conformance suite for every lab runtime (process now; sim and docker later): each
+ * One conformance suite for every lab runtime (process, sim, docker): each
  * runtime's test file calls `runtimeConformance(name, create)`. It checks what the
  * orchestrator relies on, through the Runtime interface and the control API only.
  */
@@ -60,6 +60,11 @@ export function runtimeConformance(name: string, create: () => Promise<Runtime>,
       expect((await a.control.whoami()).id).toBe(a.id);
       expect((await b.control.whoami()).name).toBe('p1');
       await Promise.all([waitUntilSees(a, b.id, 10_000), waitUntilSees(b, a.id, 10_000)]);
+      if (runtime.unsampled) {
+        // A runtime that cannot measure a peer on its own (the simulator) says why instead of inventing numbers.
+        await expect(a.sample()).rejects.toThrow(runtime.unsampled);
+        return;
+      }
       const first = await a.sample();
       const second = await a.sample();
       for (const s of [first, second]) {

@@ -48,8 +48,10 @@ export class MemoryStores implements GossipStoreView {
       case 'group': {
         if (this.groups.has(write.entry.messageId)) return false;
         this.groups.set(write.entry.messageId, { wire: { ...write.wire, ttl: 0, hops: 0 }, hops: write.entry.hops, wallMs: write.entry.hlcWallMs });
-        this.byTime.push({ id: write.entry.messageId, wallMs: write.entry.hlcWallMs });
-        this.byTime.sort((a, b) => a.wallMs - b.wallMs);
+        // Usually the newest: insert from the end (the simulator stores millions).
+        let i = this.byTime.length;
+        while (i > 0 && this.byTime[i - 1]!.wallMs > write.entry.hlcWallMs) i--;
+        this.byTime.splice(i, 0, { id: write.entry.messageId, wallMs: write.entry.hlcWallMs });
         return true;
       }
       case 'join_room':
@@ -75,7 +77,9 @@ export class MemoryStores implements GossipStoreView {
   }
 
   recent(sinceMs: number, max: number): { id: string; wallMs: number }[] {
-    return this.byTime.filter((r) => r.wallMs >= sinceMs).slice(-max);
+    let from = this.byTime.length;
+    while (from > 0 && this.byTime[from - 1]!.wallMs >= sinceMs) from--;
+    return this.byTime.slice(Math.max(from, this.byTime.length - max));
   }
 
   get(id: string): { wire: GroupMessage; hops: number } | undefined {
