@@ -53,6 +53,8 @@ export class Dispatcher implements AsyncDisposable {
   private constructor(
     private readonly server: Server,
     readonly url: string,
+    /** The bound port (still known after stop, so a test can restart on it). */
+    readonly port: number,
     readonly context: DispatcherContext,
   ) {}
 
@@ -98,11 +100,7 @@ export class Dispatcher implements AsyncDisposable {
     const address = server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     culler.start();
-    return new Dispatcher(server, `${secure ? 'https' : 'http'}://${host}:${address.port}/`, context);
-  }
-
-  get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    return new Dispatcher(server, `${secure ? 'https' : 'http'}://${host}:${address.port}/`, address.port, context);
   }
 
   /** Stops serving (open connections closed); peers keep running. */

@@ -70,6 +70,7 @@ export class IdleCuller {
   }
 
   private async cullIdle(): Promise<void> {
+    if (this.options.idleTimeoutMs <= 0) return;
     const idle = this.pool.readyUsers().flatMap((user) => {
       const ms = this.idleMs(user);
       return ms !== undefined && ms > this.options.idleTimeoutMs ? [{ user, ms }] : [];

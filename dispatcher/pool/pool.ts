@@ -131,9 +131,10 @@ export class PeerPool {
     const pending = this.stopping.get(user);
     if (pending) return pending;
     const current = this.assignments.get(user);
+    // Gone at once: a start under way will not be marked ready, and a new login starts afresh (after this stop).
+    this.assignments.delete(user);
     const run = (async () => {
       if (current?.state === 'starting') await current.done.catch(() => undefined);
-      if (this.assignments.get(user) === current) this.assignments.delete(user);
       try {
         await this.spawner.stop(user);
         this.emit({ type: 'stop', user, reason });

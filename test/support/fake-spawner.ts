@@ -4,8 +4,8 @@
  * real HTTP server on loopback standing in for a peer's web UI, so the proxy is
  * tested over real sockets:
  * - every request needs `Authorization: Bearer <webToken>` (else 401);
- * - `GET /whoami` answers the instance and user, and echoes the request's path and
- *   headers (so a test sees what the proxy forwarded);
+ * - any other request answers the instance and user, and echoes the request's path,
+ *   method and headers but the bearer token (so a test sees what the proxy forwarded);
  * - `GET /set-cookie` sets a cookie with Path=/; `GET /redirect-abs` redirects to its own origin;
  * - a WebSocket-style upgrade answers 101 and echoes every byte back.
  * Tests can slow starts down (`delayMs`) and make them fail (`failNextVacant`).
@@ -144,8 +144,10 @@ export class FakeSpawner implements Spawner {
         res.end();
         return;
       }
+      // The echo leaves the bearer token out (a real UI never shows it): a test can then look for it in every answer.
+      const { authorization: _bearer, ...headers } = req.headers;
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ instanceId, user: instance.user, path: req.url, method: req.method, headers: req.headers }));
+      res.end(JSON.stringify({ instanceId, user: instance.user, path: req.url, method: req.method, headers }));
     });
     server.on('upgrade', (req, socket, head) => {
       this.requests.push({ instanceId, path: req.url ?? '', headers: req.headers });
