@@ -58,6 +58,13 @@ export interface PeerOptions {
     /** How often to trade a digest with one random neighbour (anti-entropy). */
     digestIntervalMs: number;
   };
+  /**
+   * A vacant peer (peer/cli/vacant.ts): listen for a claim on this `host:port` and start
+   * only then, as the name and data dir the claim carries; undefined starts at once.
+   */
+  vacant: string | undefined;
+  /** Bearer token a claim must carry (a vacant peer's only secret before it is claimed). */
+  claimToken: string;
 }
 
 /** Named defaults, from the settings table; `name` and `dataDir` follow from the peer's name. */
@@ -102,6 +109,10 @@ export function settingProblem(row: Setting, value: unknown, options: PeerOption
       const shown = typeof value === 'number' ? String(value) : quote(value);
       return `must be a whole number${row.kind === 'duration' ? ' of ms' : ''} ${rangeText(row)}, got ${shown}`;
     }
+  }
+  if (row.kind === 'listen' && value !== undefined) {
+    const split = splitHostPort(String(value), 0);
+    if ('problem' in split) return split.problem;
   }
   return row.check?.(value as never, options);
 }
