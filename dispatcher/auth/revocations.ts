@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../state-file.js';
+import { writeFileAtomic } from '../../peer/store/atomic-file.js';
 
 export const REVOCATIONS_FILE = 'revoked-sessions.json';
 /** At most this many are kept; beyond it the ones expiring soonest go first (their cookies die soonest anyway). */
@@ -48,7 +48,7 @@ export class Revocations {
     }
     this.revoked.set(sid, expiresAtMs);
     const snapshot = JSON.stringify(Object.fromEntries(this.revoked));
-    this.writing = this.writing.then(() => writeFileAtomic(this.file, snapshot));
+    this.writing = this.writing.catch(() => undefined).then(() => writeFileAtomic(this.file, snapshot, 0o600));
     return this.writing;
   }
 }

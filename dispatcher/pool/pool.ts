@@ -212,7 +212,9 @@ export class PeerPool {
         entry.step = 'claiming a warm peer';
         try {
           instance = checkOwner(await this.spawner.claim(vacant.instanceId, user), user);
-          fromPool = true;
+          // The spawner may answer with the peer the user already had; the vacant one is then still vacant.
+          if (instance.instanceId !== vacant.instanceId) this.vacant.push(vacant);
+          fromPool = instance.instanceId === vacant.instanceId;
           this.emit({ type: 'claim', user, instanceId: instance.instanceId, ms: this.options.now() - started });
         } catch (err) {
           this.emit({ type: 'error', code: 'claim_failed', user, message: `claiming ${vacant.instanceId}: ${messageOf(err)}; starting a peer instead` });

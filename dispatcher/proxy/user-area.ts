@@ -40,6 +40,8 @@ async function owner(req: IncomingMessage, name: string, ctx: DispatcherContext)
 }
 
 function upstreamOf(instance: PeerInstance, user: string): Upstream {
+  // A peer built without a web UI has no webUrl: nothing to proxy to.
+  if (!URL.canParse(instance.webUrl)) throw new HttpError(502, 'Your peer is running, but it serves no web page (this build of peerlab has no peer web UI).');
   return { webUrl: new URL(instance.webUrl), webToken: instance.webToken, prefix: `/u/${user}` };
 }
 
@@ -98,8 +100,15 @@ export async function userAreaUpgrade(req: IncomingMessage, socket: Duplex, head
   const assignment = ctx.pool.status(who.user);
   if (assignment?.state !== 'ready' || !rest.startsWith('/')) return writeRawResponse(socket, 503, 'your peer is not running yet', { 'retry-after': '2' });
   const instance = assignment.instance;
+  let upstream: Upstream;
+  try {
+    upstream = upstreamOf(instance, who.user);
+  } catch (err) {
+    if (err instanceof HttpError) return writeRawResponse(socket, err.status, err.message);
+    throw err;
+  }
   let unregister = () => {};
-  proxyUpgrade(req, socket, head, rest, upstreamOf(instance, who.user), { address: clientAddress(req), secure: ctx.secure }, {
+  proxyUpgrade(req, socket, head, rest, upstream, { address: clientAddress(req), secure: ctx.secure }, {
     onTraffic: () => ctx.activity.touch(who.user, ctx.now()),
     onGone: () => ctx.pool.forget(who.user, instance.instanceId),
     onOpen: (close) => {

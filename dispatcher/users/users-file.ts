@@ -7,7 +7,7 @@
  */
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from '../state-file.js';
+import { writeFileAtomic } from '../../peer/store/atomic-file.js';
 import { MAX_PASSWORD_BYTES, hashPassword, type PasswordHash } from './password.js';
 import { userNameProblem } from './user-name.js';
 
@@ -66,7 +66,8 @@ export async function readUsersFile(file: string): Promise<UsersDocument> {
 
 /** Writes the users file atomically with mode 0600. */
 export async function writeUsersFile(file: string, doc: UsersDocument): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`, 0o600);
 }
 
 /**
