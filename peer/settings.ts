@@ -131,7 +131,7 @@ const TABLE = [
   }),
   setting({
     name: 'seeds', flag: '--seed', arg: 'HOST:PORT', kind: 'list', default: [],
-    check: (seeds) => seeds.map(splitHostPort).map((seed) => ('problem' in seed ? seed.problem : undefined)).find((p) => p !== undefined),
+    check: (seeds) => seeds.map((seed) => splitHostPort(seed)).map((seed) => ('problem' in seed ? seed.problem : undefined)).find((p) => p !== undefined),
     help: "another peer's gRPC address; the two trade signed announcements every interval (repeatable)",
   }),
   setting({ name: 'keepaliveMs', flag: '--keepalive', scenario: 'keepalive_interval', kind: 'duration', default: 5000, min: 100, help: 'ping sessions this often; close one silent for 3 × this' }),
@@ -142,6 +142,21 @@ const TABLE = [
   setting({
     name: 'connectionsPerAddress', flag: '--connections-per-address', scenario: 'connections_per_address', kind: 'integer', default: 64, min: 1,
     help: 'wire connections one remote address may hold that carry no authenticated session; one more is closed at once (sessions do not count, so many peers on one address are fine)',
+  }),
+  setting({
+    name: 'web.listen', flag: '--web', arg: 'HOST:PORT', kind: 'string', default: undefined, defaultText: 'off',
+    check: (listen) => {
+      if (listen === undefined) return undefined;
+      const split = splitHostPort(listen, 0);
+      return 'problem' in split ? split.problem : undefined;
+    },
+    help: 'serve the [web UI](#web-ui) on this address (`127.0.0.1:0`: any free port; the `ready` event says which)',
+  }),
+  setting({
+    name: 'web.token', flag: '--web-token', arg: 'TOKEN', kind: 'string', default: '', defaultText: 'a one-time login URL', env: 'PEERLAB_WEB_TOKEN',
+    // The token is a secret: the error does not repeat it.
+    check: (token) => (token !== '' && token.length < 16 ? 'must be at least 16 characters' : undefined),
+    help: 'bearer token the web UI accepts (`Authorization: Bearer TOKEN`, what a dispatcher adds); when not given, the peer prints a one-time login URL instead; at least 16 characters',
   }),
   setting({ name: 'connectOnDiscovery', flag: '--connect-on-discovery', kind: 'boolean', default: false, help: 'open a session to every peer as soon as it is discovered' }),
   setting({ name: 'gossip.fanout', flag: '--fanout', scenario: 'fanout', kind: 'integer', default: 4, min: 1, max: 64, help: 'neighbours a new group message is pushed to (1–64)' }),

@@ -6,6 +6,8 @@ import { Command } from 'commander';
 import { ControlServer, resolveControlToken } from '../control/control-server.js';
 import type { PeerEvent } from '../events.js';
 import { Peer } from '../peer.js';
+import { WebServer } from '../web/web-server.js';
+import { webLoginLine } from './human-format.js';
 import { optionsFromFlags, peerOptions } from './peer-flags.js';
 import { runRepl } from './repl.js';
 
@@ -40,21 +42,27 @@ async function runPeer(flags: PeerFlags): Promise<void> {
   const hold = (event: PeerEvent) => early.push(event);
   peer.events.on('event', hold);
   let control: ControlServer | undefined;
+  let web: WebServer | undefined;
   try {
+    if (options.web.listen !== undefined) web = await WebServer.start(peer, { listen: options.web.listen, token: options.web.token });
     if (options.controlPort !== -1) {
       const token = await resolveControlToken(options.dataDir, options.controlToken);
-      control = await ControlServer.start(peer, options.controlHost, options.controlPort, token);
+      control = await ControlServer.start(peer, options.controlHost, options.controlPort, token, web?.port ?? 0);
     }
   } catch (err) {
+    await web?.stop();
     await peer.stop();
     throw err;
   }
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      await web?.stop();
       await control?.stop();
       await peer.stop();
     })());
+  // Standalone (no --web-token), the way in is a one-time login URL: on the terminal and in the ready line.
+  const webLoginUrl = web?.newLoginUrl();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void stop().then(() => process.exit(0)));
   }
@@ -66,6 +74,8 @@ async function runPeer(flags: PeerFlags): Promise<void> {
     fingerprint: peer.identity.fingerprint,
     grpcPort: peer.grpcPort,
     controlPort: control?.port ?? 0,
+    webPort: web?.port ?? 0,
+    ...(webLoginUrl ? { webLoginUrl } : {}),
   };
   peer.events.off('event', hold);
   if (!flags.stdin) {
@@ -73,6 +83,7 @@ async function runPeer(flags: PeerFlags): Promise<void> {
     const write = (event: PeerEvent) => {
       if (json) process.stdout.write(`${JSON.stringify(event)}\n`);
     };
+    if (!json && webLoginUrl) process.stdout.write(`${webLoginLine(webLoginUrl)}\n`);
     for (const event of [ready, ...peer.startupEvents, ...early]) write(event);
     peer.events.on('event', write);
     return;
@@ -80,7 +91,14 @@ async function runPeer(flags: PeerFlags): Promise<void> {
   const colour = flags.color && Boolean(process.stdout.isTTY);
   // On a terminal the stderr line already said it; JSON output carries every event.
   const startup = json ? peer.startupEvents : [];
-  await runRepl(peer, { json, colour, input: process.stdin, output: process.stdout, initialEvents: [ready, ...startup, ...early] });
+  await runRepl(peer, {
+    json,
+    colour,
+    input: process.stdin,
+    output: process.stdout,
+    initialEvents: [ready, ...startup, ...early],
+    ...(web ? { newWebLoginUrl: () => web.newLoginUrl() } : {}),
+  });
   await stop();
   process.exit(0);
 }
