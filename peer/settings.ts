@@ -34,9 +34,9 @@ export type SettingValues = { [P in SettingName]: SettingValue<P> };
 /**
  * What a value is: `integer` and `duration` (whole ms) are numbers given on the command
  * line as digits, and a scenario writes durations as `250ms`/`2s`; `address` is a host
- * or IP; `list` is a flag given once per item.
+ * or IP; `endpoint` is `host:port` (port 0: any free one); `list` is a flag given once per item.
  */
-export type SettingKind = 'integer' | 'duration' | 'boolean' | 'string' | 'address' | 'list';
+export type SettingKind = 'integer' | 'duration' | 'boolean' | 'string' | 'address' | 'endpoint' | 'list';
 
 /** One row of the table. */
 export interface Setting<P extends SettingName = SettingName, S extends string | undefined = string | undefined> {
@@ -144,7 +144,7 @@ const TABLE = [
     help: 'wire connections one remote address may hold that carry no authenticated session; one more is closed at once (sessions do not count, so many peers on one address are fine)',
   }),
   setting({
-    name: 'web.listen', flag: '--web', arg: 'HOST:PORT', kind: 'string', default: undefined, defaultText: 'off',
+    name: 'web.listen', flag: '--web', kind: 'endpoint', default: undefined, defaultText: 'off',
     check: (listen) => {
       if (listen === undefined) return undefined;
       const split = splitHostPort(listen, 0);
