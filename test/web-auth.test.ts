@@ -8,6 +8,7 @@
  * page has no inline script.
  */
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StartedPeerProcess } from '../lab/runtimes/process/peer-process.js';
 import { LIMITS } from '../peer/limits.js';
@@ -220,6 +221,27 @@ describe('POSTs', () => {
       expect(json(answer).message).toContain(message);
     }
     expect((await httpRequest(`${base()}/api/send`, { headers: { cookie } })).status).toBe(405);
+  });
+});
+
+describe('odd request lines', () => {
+  it('are answered 400/401/404 (never 500) and leave the peer serving', async () => {
+    const raw = (line: string, headers = '') =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(solo().ready.webPort, '127.0.0.1', () => socket.end(`${line}\r\nHost: x\r\n${headers}Connection: close\r\n\r\n`));
+        let answer = '';
+        socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk)).on('end', () => resolve(answer.split('\r\n')[0]!)).on('error', reject);
+      });
+    const cases: Array<[string, string, RegExp]> = [
+      ['GET //%% HTTP/1.1', `Cookie: ${cookie}\r\n`, / 404 /],
+      ['GET http://[bad HTTP/1.1', `Cookie: ${cookie}\r\n`, / 400 /],
+      ['GET http://elsewhere.example/api/state HTTP/1.1', '', / 401 /],
+      ['GET /api/state?peer=%ZZ HTTP/1.1', `Cookie: ${cookie}\r\n`, / 200 /],
+      ['BREW /api/state HTTP/1.1', `Cookie: ${cookie}\r\n`, / 40\d /],
+      ['GET /../../etc/passwd HTTP/1.1', `Cookie: ${cookie}\r\n`, / 404 /],
+    ];
+    for (const [line, headers, status] of cases) expect(await raw(line, headers), line).toMatch(status);
+    expect((await httpRequest(`${base()}/api/state`, { headers: { cookie } })).status).toBe(200);
   });
 });
 

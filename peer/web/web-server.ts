@@ -118,8 +118,7 @@ interface Parts {
 /** Answers one request: the login URL is the only way in without credentials. */
 async function handle(req: IncomingMessage, res: ServerResponse, parts: Parts): Promise<void> {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-  // Only the path and query are used; a request line's host part, if any, is ignored.
-  const url = new URL(req.url ?? '/', 'http://peer.invalid');
+  const url = requestUrl(req.url);
   const method = req.method ?? 'GET';
   if (url.pathname === '/login') return login(req, res, url, parts.auth);
   const credential = parts.auth.authenticate(req.headers);
@@ -146,6 +145,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, parts: Parts): 
   if (file || get || isEvents) throw new HttpError(405, 'method_not_allowed', `${method} ${url.pathname}: use GET`, { Allow: 'GET' });
   if (post) throw new HttpError(405, 'method_not_allowed', `${method} ${url.pathname}: use POST with a JSON body`, { Allow: 'POST' });
   throw new HttpError(404, 'not_found', `no such page: ${url.pathname.slice(0, 100)}`);
+}
+
+/** The path and query of a request line; its host part, if any, is ignored ("//x" is a path, not a host). */
+function requestUrl(raw = '/'): URL {
+  try {
+    return new URL(raw.startsWith('/') ? `http://peer.invalid${raw}` : raw);
+  } catch {
+    throw new HttpError(400, 'bad_request', 'the request URL is malformed');
+  }
 }
 
 /** `GET /login?once=SECRET`: spends the secret, sets the session cookie, sends the browser to the page. */

@@ -98,12 +98,15 @@ const refreshChat = coalesced(async () => {
   }
 });
 
-function openPeer(id) {
-  view.selectedPeer = id;
-  view.selectedRoom = undefined;
-  view.unread.delete(id);
-  $('chat-title').textContent = view.state?.peers.find((p) => p.id === id)?.name ?? view.elsewhere.get(id) ?? id;
-  $('leave-button').hidden = true;
+/** Opens a conversation (`peer`, an id) or a room (`room`): empties the view, then loads it. */
+function openChat({ peer, room }) {
+  view.selectedPeer = peer;
+  view.selectedRoom = room;
+  view.unread.delete(peer ?? `#${room}`);
+  $('chat-title').textContent = room !== undefined ? `#${room}` : view.state?.peers.find((p) => p.id === peer)?.name ?? view.elsewhere.get(peer) ?? peer;
+  $('chat-detail').replaceChildren();
+  // Everyone is always in "everyone".
+  $('leave-button').hidden = room === undefined || room === 'everyone';
   $('compose').hidden = false;
   $('messages').replaceChildren();
   showError();
@@ -112,19 +115,12 @@ function openPeer(id) {
   $('compose-text').focus();
 }
 
+function openPeer(id) {
+  openChat({ peer: id });
+}
+
 function openRoom(room) {
-  view.selectedRoom = room;
-  view.selectedPeer = undefined;
-  view.unread.delete(`#${room}`);
-  $('chat-title').textContent = `#${room}`;
-  $('chat-detail').replaceChildren();
-  $('leave-button').hidden = room === 'everyone';
-  $('compose').hidden = false;
-  $('messages').replaceChildren();
-  showError();
-  renderSidebar();
-  void refreshChat();
-  $('compose-text').focus();
+  openChat({ room });
 }
 
 async function trust(name, id) {
