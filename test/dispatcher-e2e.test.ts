@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { http, login, originOf, postForm, upgrade } from './support/dispatcher-client.js';
-import { dispatcherSetup, startDispatcherProcess, type DispatcherProcess, type DispatcherSetup } from './support/dispatcher-process.js';
+import { dispatcherSetup, startDispatcherProcess, untilReady, type DispatcherProcess, type DispatcherSetup } from './support/dispatcher-process.js';
 import { waitFor } from './support/wait-for.js';
 
 let setup: DispatcherSetup | undefined;
@@ -23,23 +23,6 @@ async function start(users: Record<string, { admin?: boolean }>, flags: string[]
   return d;
 }
 
-async function untilReady(d: DispatcherProcess, cookie: string, who: string): Promise<void> {
-  await waitFor(
-    async () => JSON.parse((await http(d.url, 'GET', '/api/status', { cookie })).body).state === 'ready',
-    60_000,
-    `${who}'s peer to be ready`,
-    () => d.events.filter((e) => e.type === 'error').slice(-3),
-    50,
-  );
-}
-
-/** user → [instance id, peer id, pid] of their claimed peer, from the spawner's records. */
-async function claimedPeers(): Promise<Map<string, { instanceId: string; peerId: string; pid: number }>> {
-  const peers = new Map<string, { instanceId: string; peerId: string; pid: number }>();
-  for (const r of await setup!.records()) if (r.state === 'claimed' && r.user) peers.set(r.user, { instanceId: r.instanceId, peerId: r.peerId!, pid: r.pid });
-  return peers;
-}
-
 const names = (n: number) => Array.from({ length: n }, (_, i) => `user-${i}`);
 
 describe('peerlab dispatcher with the process spawner', () => {
@@ -50,7 +33,7 @@ describe('peerlab dispatcher with the process spawner', () => {
     const bob = await login(d.url, 'bob', 'pw-bob');
     await untilReady(d, alice, 'alice');
     await untilReady(d, bob, 'bob');
-    const before = await claimedPeers();
+    const before = await setup!.claimed();
     expect(before.get('alice')!.peerId).not.toBe(before.get('bob')!.peerId);
     // The warm one went to whoever came first; the other's peer was started for them.
     expect(d.events.filter((e) => e.type === 'claim').map((e) => e.type === 'claim' && e.user)).toEqual([expect.stringMatching(/^(alice|bob)$/)]);
@@ -78,15 +61,15 @@ describe('peerlab dispatcher with the process spawner', () => {
     running.push(d);
     expect(d.events.find((e) => e.type === 'rebuilt')).toMatchObject({ assigned: ['alice', 'bob'] });
     expect(JSON.parse((await http(d.url, 'GET', '/api/status', { cookie: alice })).body).state).toBe('ready');
-    const after = await claimedPeers();
+    const after = await setup!.claimed();
     expect(after.get('alice')).toEqual(before.get('alice'));
     expect(after.get('bob')).toEqual(before.get('bob'));
     // A new user gets a peer of their own, never alice's or bob's.
     const carol = await login(d.url, 'carol', 'pw-carol');
     await untilReady(d, carol, 'carol');
-    const carolPeer = (await claimedPeers()).get('carol')!;
+    const carolPeer = (await setup!.claimed()).get('carol')!;
     expect([before.get('alice')!.instanceId, before.get('bob')!.instanceId]).not.toContain(carolPeer.instanceId);
-    expect((await claimedPeers()).get('alice')).toEqual(before.get('alice'));
+    expect((await setup!.claimed()).get('alice')).toEqual(before.get('alice'));
   });
 
   it('20 parallel logins with pool 3 → 20 distinct peers, each with its user’s identity', async () => {
@@ -94,7 +77,7 @@ describe('peerlab dispatcher with the process spawner', () => {
     await waitFor(() => d.events.filter((e) => e.type === 'vacant').length >= 3, 60_000, 'the pool to fill', undefined, 50);
     const cookies = await Promise.all(names(20).map((n) => login(d.url, n, `pw-${n}`)));
     await Promise.all(names(20).map((n, i) => untilReady(d, cookies[i]!, n)));
-    const peers = await claimedPeers();
+    const peers = await setup!.claimed();
     expect([...peers.keys()].sort()).toEqual(names(20).sort());
     expect(new Set([...peers.values()].map((p) => p.instanceId)).size).toBe(20);
     expect(new Set([...peers.values()].map((p) => p.peerId)).size).toBe(20);
@@ -111,22 +94,42 @@ describe('peerlab dispatcher with the process spawner', () => {
     expect(d.events.filter((e) => e.type === 'start' && e.user === 'alice')).toHaveLength(1);
   });
 
+  it('beyond --max-users, a login answers 429 with Retry-After and the peer count stays', async () => {
+    const d = await start({ alice: {}, bob: {} }, ['--max-users', '1']);
+    const alice = await login(d.url, 'alice', 'pw-alice');
+    await untilReady(d, alice, 'alice');
+    const refused = await postForm(d.url, '/login', { username: 'bob', password: 'pw-bob' });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(refused.body).toContain('Every peer is in use');
+    expect(refused.headers['set-cookie']).toBeUndefined();
+    expect([...(await setup!.claimed()).keys()]).toEqual(['alice']);
+    // alice herself still gets in: she already has her peer.
+    expect((await postForm(d.url, '/login', { username: 'alice', password: 'pw-alice' })).status).toBe(303);
+  });
+
   it('logout ends the session; an idle peer is culled (its identity kept for the next login)', async () => {
     const d = await start({ alice: {} }, ['--idle-timeout', '2s']);
     const cookie = await login(d.url, 'alice', 'pw-alice');
     await untilReady(d, cookie, 'alice');
-    const first = (await claimedPeers()).get('alice')!;
+    const first = (await setup!.claimed()).get('alice')!;
+    // Something in alice's history, said through the proxy as her page would.
+    const json = { cookie, origin: originOf(d.url), 'content-type': 'application/json' };
+    expect((await http(d.url, 'POST', '/u/alice/api/join', json, JSON.stringify({ room: 'notes' }))).status).toBe(200);
+    expect((await http(d.url, 'POST', '/u/alice/api/say', json, JSON.stringify({ room: 'notes', text: 'before the cull' }))).status).toBe(200);
     await d.waitForEvent('cull', (e) => e.user === 'alice', 30_000);
     await d.waitForEvent('stop', (e) => e.user === 'alice' && e.reason === 'idle', 30_000);
-    expect((await claimedPeers()).get('alice')).toBeUndefined();
+    expect((await setup!.claimed()).get('alice')).toBeUndefined();
     expect(JSON.parse((await http(d.url, 'GET', '/api/status', { cookie })).body).state).toBe('none');
 
     // Back again: a new process with the same identity (the spawner kept alice's data).
     expect((await http(d.url, 'GET', '/u/alice/', { cookie })).body).toContain('Starting your peer');
     await untilReady(d, cookie, 'alice');
-    const second = (await claimedPeers()).get('alice')!;
+    const second = (await setup!.claimed()).get('alice')!;
     expect(second.pid).not.toBe(first.pid);
     expect(second.peerId).toBe(first.peerId);
+    const history = JSON.parse((await http(d.url, 'GET', '/u/alice/api/room-history?room=notes', { cookie })).body) as { entries: { text: string }[] };
+    expect(history.entries.map((e) => e.text)).toContain('before the cull');
 
     const csrf = /name="csrf" value="([^"]+)"/.exec((await http(d.url, 'GET', '/logout', { cookie })).body)![1]!;
     expect((await postForm(d.url, '/logout', { csrf }, { cookie })).status).toBe(303);

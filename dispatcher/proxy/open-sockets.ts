@@ -1,6 +1,7 @@
 /**
- * The WebSockets open through the proxy, by user and session, so a logout closes
- * that session's sockets and a cull or an admin stop closes all of the user's.
+ * The WebSockets and HTTP responses (event streams) open through the proxy, by user
+ * and session, so a logout closes that session's and a cull or an admin stop closes
+ * all of the user's.
  */
 interface OpenSocket {
   sid: string;

@@ -47,7 +47,7 @@ function upstreamOf(instance: PeerInstance, user: string): Upstream {
 
 /** An HTTP request under /u/. */
 export async function userAreaRequest(req: IncomingMessage, res: ServerResponse, ctx: DispatcherContext, name: string, rest: string): Promise<void> {
-  const { user } = await owner(req, name, ctx);
+  const { user, sid } = await owner(req, name, ctx);
   if (!SAFE_METHODS.has(req.method ?? '')) {
     const crossOrigin = crossOriginProblem(req, ctx.secure);
     if (crossOrigin) throw new HttpError(403, `refused: ${crossOrigin}`);
@@ -58,6 +58,9 @@ export async function userAreaRequest(req: IncomingMessage, res: ServerResponse,
   if (assignment?.state === 'ready') {
     const instance = assignment.instance;
     ctx.activity.touch(user, ctx.now());
+    // Registered like a WebSocket: the page's event stream is a long-lived response, and a logout or cull must end it too.
+    const unregister = ctx.sockets.add(user, sid, () => res.destroy());
+    res.once('close', unregister);
     proxyHttp(req, res, rest, upstreamOf(instance, user), { address: clientAddress(req), secure: ctx.secure }, {
       onTraffic: () => ctx.activity.touch(user, ctx.now()),
       onGone: () => ctx.pool.forget(user, instance.instanceId),

@@ -12,10 +12,18 @@ import { join } from 'node:path';
 import type { DispatcherEvent } from '../../dispatcher/events.js';
 import { InstanceRecords, type ProcessRecord } from '../../dispatcher/spawners/process/instance-records.js';
 import { ProcessSpawner } from '../../dispatcher/spawners/process/process-spawner.js';
+import { SpawnerSecrets } from '../../dispatcher/spawners/secrets.js';
 import { hashPassword } from '../../dispatcher/users/password.js';
 import { writeUsersFile, type UserRecord } from '../../dispatcher/users/users-file.js';
 import { PEERLAB_CLI, randomLoopbackNetwork } from '../../lab/runtimes/process/peer-process.js';
+import { http } from './dispatcher-client.js';
 import { waitFor } from './wait-for.js';
+
+export interface ClaimedPeer {
+  instanceId: string;
+  peerId: string;
+  pid: number;
+}
 
 export interface DispatcherSetup {
   dir: string;
@@ -25,6 +33,10 @@ export interface DispatcherSetup {
   peerArgs: string[];
   /** The process spawner's records of its instances (read only: pid, user, peer id), as the state file has them now. */
   records(): Promise<ProcessRecord[]>;
+  /** user → their claimed peer, from the records. */
+  claimed(): Promise<Map<string, ClaimedPeer>>;
+  /** The web token the proxy adds for an instance (derived from the spawner's key), to check it never reaches a browser. */
+  webToken(instanceId: string): Promise<string>;
   /** Ends every peer, removes every file. */
   cleanUp(): Promise<void>;
 }
@@ -44,12 +56,19 @@ export async function dispatcherSetup(users: Record<string, { admin?: boolean }>
   const network = randomLoopbackNetwork();
   const peerArgs = ['--multicast-group', network.group, '--multicast-port', String(network.port), '--announce-interval', '200', '--expire-after', '2000'];
   const stateDir = join(dir, 'state');
+  const readRecords = () => new InstanceRecords(join(stateDir, 'process', 'instances.json')).read();
   return {
     dir,
     usersFile,
     stateDir,
     peerArgs,
-    records: () => new InstanceRecords(join(stateDir, 'process', 'instances.json')).read(),
+    records: readRecords,
+    async claimed() {
+      const peers = new Map<string, ClaimedPeer>();
+      for (const r of await readRecords()) if (r.state === 'claimed' && r.user) peers.set(r.user, { instanceId: r.instanceId, peerId: r.peerId!, pid: r.pid });
+      return peers;
+    },
+    webToken: async (instanceId) => (await SpawnerSecrets.open(stateDir)).token('web', instanceId),
     async cleanUp() {
       const spawner = await ProcessSpawner.create({ stateDir, startTimeoutMs: 30_000, peerArgs });
       await spawner.close({ removeData: true });
@@ -120,4 +139,15 @@ export async function startDispatcherProcess(setup: DispatcherSetup, flags: stri
     throw err;
   }
   return dispatcher;
+}
+
+/** Waits until the session's peer is ready, as the progress page learns it (GET /api/status). */
+export async function untilReady(d: DispatcherProcess, cookie: string, who: string, timeoutMs = 60_000): Promise<void> {
+  await waitFor(
+    async () => JSON.parse((await http(d.url, 'GET', '/api/status', { cookie })).body).state === 'ready',
+    timeoutMs,
+    `${who}'s peer to be ready`,
+    () => d.events.filter((e) => e.type === 'error').slice(-3),
+    50,
+  );
 }

@@ -16,6 +16,14 @@ export interface WatchedPage {
 
 /** Opens `url` in a new context and waits until the page's live stream is up. */
 export async function openWebUi(browser: Browser, url: string): Promise<WatchedPage> {
+  const watched = await newWatchedPage(browser);
+  await watched.page.goto(url);
+  await watched.page.locator('#live-status[data-state="live"]').waitFor({ timeout: 15_000 });
+  return watched;
+}
+
+/** A blank page in a new context (its own cookie jar), watched from the start. */
+export async function newWatchedPage(browser: Browser): Promise<WatchedPage> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
   const page = await context.newPage();
   const watched: WatchedPage = { page, pageErrors: [], consoleErrors: [], dialogs: [], requests: [], close: () => context.close() };
@@ -28,7 +36,5 @@ export async function openWebUi(browser: Browser, url: string): Promise<WatchedP
     void d.dismiss();
   });
   page.on('request', (r) => watched.requests.push(r.url()));
-  await page.goto(url);
-  await page.locator('#live-status[data-state="live"]').waitFor({ timeout: 15_000 });
   return watched;
 }
