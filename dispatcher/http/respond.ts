@@ -1,7 +1,7 @@
 /**
  * Writing the dispatcher's own responses: every page and API answer carries the
  * same security headers (a CSP with no inline script, no framing, no sniffing,
- * no referrer, no caching of anything session-bound).
+ * no referrer to other sites, no caching of anything session-bound).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -13,7 +13,9 @@ const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
+  // Not no-referrer: under it Chromium sends `Origin: null` with the login and logout form
+  // POSTs, which the same-origin check must refuse. same-origin still tells other sites nothing.
+  'referrer-policy': 'same-origin',
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
 };

@@ -13,7 +13,8 @@
  * user's peer cannot set cookies another's sees); any header that would carry
  * the bearer token is dropped.
  */
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { withoutCookies } from '../auth/cookie-header.js';
 
 /** Every cookie name the dispatcher sets; none of them is forwarded to a peer. */
@@ -65,6 +66,21 @@ export function requestHeadersToPeer(headers: IncomingHttpHeaders, upstream: Ups
     out.upgrade = headers.upgrade ?? 'websocket';
   }
   return out;
+}
+
+/** Opens the request to the peer for `req` at `path` (prefix stripped), headers rewritten; `upgrade` for a WebSocket handshake. */
+export function requestToPeer(req: IncomingMessage, path: string, upstream: Upstream, client: ClientInfo, upgrade: boolean, timeoutMs?: number): ClientRequest {
+  const target = upstream.webUrl;
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return send({
+    protocol: target.protocol,
+    hostname: target.hostname,
+    port: target.port,
+    method: req.method,
+    path,
+    headers: requestHeadersToPeer(req.headers, upstream, client, upgrade),
+    ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}),
+  });
 }
 
 /** Headers for the response to the browser. */

@@ -4,9 +4,8 @@
  * as activity. A peer that refuses the connection is reported to `onGone`, so
  * the next visit starts a new one instead of failing forever.
  */
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { requestHeadersToPeer, responseHeadersToBrowser, type ClientInfo, type Upstream } from './forward-headers.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { requestToPeer, responseHeadersToBrowser, type ClientInfo, type Upstream } from './forward-headers.js';
 
 export interface ProxyHooks {
   /** Called on every chunk either way (throttled by the caller if need be). */
@@ -22,16 +21,7 @@ export const UPSTREAM_RESPONSE_TIMEOUT_MS = 30_000;
 
 /** Proxies `req` (path already stripped of the prefix: `path`) to the peer. */
 export function proxyHttp(req: IncomingMessage, res: ServerResponse, path: string, upstream: Upstream, client: ClientInfo, hooks: ProxyHooks): void {
-  const target = upstream.webUrl;
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  const outgoing = send({
-    protocol: target.protocol,
-    hostname: target.hostname,
-    port: target.port,
-    method: req.method,
-    path,
-    headers: requestHeadersToPeer(req.headers, upstream, client, false),
-  });
+  const outgoing = requestToPeer(req, path, upstream, client, false);
   let answered = false;
   const responseTimer = setTimeout(() => {
     if (answered) return;

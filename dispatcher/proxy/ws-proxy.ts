@@ -5,10 +5,9 @@
  * with rewritten headers and then bytes flow both ways untouched; any other answer
  * (say 401 or 404 from the peer) is passed on as a plain response and the socket closed.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { requestHeadersToPeer, responseHeadersToBrowser, type ClientInfo, type Upstream } from './forward-headers.js';
+import { requestToPeer, responseHeadersToBrowser, type ClientInfo, type Upstream } from './forward-headers.js';
 import { UPSTREAM_RESPONSE_TIMEOUT_MS } from './http-proxy.js';
 import { writeRawResponse } from './raw-response.js';
 
@@ -22,17 +21,7 @@ export interface UpgradeHooks {
 
 /** Proxies the upgrade request `req` (its `socket` and already-read `head`) to the peer at `path`. */
 export function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, path: string, upstream: Upstream, client: ClientInfo, hooks: UpgradeHooks): void {
-  const target = upstream.webUrl;
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  const outgoing = send({
-    protocol: target.protocol,
-    hostname: target.hostname,
-    port: target.port,
-    method: req.method,
-    path,
-    headers: requestHeadersToPeer(req.headers, upstream, client, true),
-    timeout: UPSTREAM_RESPONSE_TIMEOUT_MS,
-  });
+  const outgoing = requestToPeer(req, path, upstream, client, true, UPSTREAM_RESPONSE_TIMEOUT_MS);
   socket.on('error', () => outgoing.destroy());
   outgoing.on('timeout', () => outgoing.destroy(new Error('the peer did not answer the WebSocket handshake in time')));
   outgoing.on('error', (err: NodeJS.ErrnoException) => {

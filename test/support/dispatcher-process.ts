@@ -8,6 +8,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { DispatcherEvent } from '../../dispatcher/events.js';
 import { InstanceRecords, type ProcessRecord } from '../../dispatcher/spawners/process/instance-records.js';
@@ -85,19 +86,11 @@ export class DispatcherProcess implements AsyncDisposable {
 
   constructor(readonly child: ChildProcessWithoutNullStreams) {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    let buffered = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        try {
-          this.events.push(JSON.parse(line) as DispatcherEvent);
-        } catch {
-          this.stderr += `[stdout, not JSON] ${line}\n`;
-        }
+    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
+      try {
+        this.events.push(JSON.parse(line) as DispatcherEvent);
+      } catch {
+        this.stderr += `[stdout, not JSON] ${line}\n`;
       }
     });
     child.stderr.setEncoding('utf8');
