@@ -7,7 +7,7 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { listenOn } from '../peer/listen.js';
 import type { Duplex } from 'node:stream';
 import { adminRoute } from './admin/admin-routes.js';
 import { loadOrCreateKey } from './auth/keys.js';
@@ -90,14 +90,7 @@ export class Dispatcher implements AsyncDisposable {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void handleRequest(req, res, context));
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void handleUpgrade(req, socket, head, context));
     server.on('clientError', (_err, socket: Duplex) => writeRawResponse(socket, 400, 'bad request'));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address() as AddressInfo;
+    const address = await listenOn(server, options.port, options.host);
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     culler.start();
     return new Dispatcher(server, `${secure ? 'https' : 'http'}://${host}:${address.port}/`, address.port, context);

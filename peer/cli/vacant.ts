@@ -10,10 +10,10 @@
  * or one while the first is starting, is refused with 409.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { bearerMatches } from '../bearer.js';
 import type { PeerEvent } from '../events.js';
 import { splitHostPort } from '../host-port.js';
+import { listenOn } from '../listen.js';
 import { quote } from '../limits.js';
 import { OptionsError, validatePeerOptions, type PeerOptions } from '../options.js';
 import { writeSetting } from '../setting-path.js';
@@ -94,14 +94,7 @@ export async function serveVacant({ options, announce, startClaimed }: VacantOpt
     reply(res, 200, ready);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(address.port, address.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const bound = server.address() as AddressInfo;
+  const bound = await listenOn(server, address.port, address.host);
   // Stopped before a claim: nothing to save, just go.
   const onSignal = () => {
     if (state.kind !== 'vacant') return;

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { LIMITS } from '../limits.js';
 import type { Peer } from '../peer.js';
 import { splitHostPort } from '../host-port.js';
+import { listenOn } from '../listen.js';
 import { API_GET, API_POST, toHttpError, type ApiContext } from './web-api.js';
 import { WebAuth } from './web-auth.js';
 import { LiveEvents } from './web-events.js';
@@ -68,13 +69,7 @@ export class WebServer implements AsyncDisposable {
       handle(req, res, { auth, live, files, context }).catch((err: unknown) => sendError(res, toHttpError(err)));
     });
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(split.port, split.host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      await listenOn(server, split.port, split.host);
     } catch (err) {
       live.close();
       peer.events.off('event', note);
