@@ -84,8 +84,8 @@ describe('peerlab dispatcher with the process spawner', () => {
     expect((await postForm(d.url, '/login', { username: 'alice', password: 'pw-alice' })).status).toBe(303);
   });
 
-  it('logout ends the session; an idle peer is culled (its identity kept for the next login)', async () => {
-    const d = await start({ alice: {} }, ['--idle-timeout', '2s']);
+  it('an idle peer is culled; the next login gets the same identity and history; logout ends that session', async () => {
+    const d = await start({ alice: {} }, ['--idle-timeout', '4s']);
     const cookie = await login(d.url, 'alice', 'pw-alice');
     await untilReady(d, cookie, 'alice');
     const first = (await setup!.claimed()).get('alice')!;
@@ -98,18 +98,20 @@ describe('peerlab dispatcher with the process spawner', () => {
     expect((await setup!.claimed()).get('alice')).toBeUndefined();
     expect(JSON.parse((await http(d.url, 'GET', '/api/status', { cookie })).body).state).toBe('none');
 
-    // Back again: a new process with the same identity (the spawner kept alice's data).
-    expect((await http(d.url, 'GET', '/u/alice/', { cookie })).body).toContain('Starting your peer');
-    await untilReady(d, cookie, 'alice');
+    // The next login: a new process with the same identity and history (the spawner kept alice's data).
+    const again = await login(d.url, 'alice', 'pw-alice');
+    await untilReady(d, again, 'alice');
     const second = (await setup!.claimed()).get('alice')!;
     expect(second.pid).not.toBe(first.pid);
     expect(second.peerId).toBe(first.peerId);
-    const history = JSON.parse((await http(d.url, 'GET', '/u/alice/api/room-history?room=notes', { cookie })).body) as { entries: { text: string }[] };
+    const history = JSON.parse((await http(d.url, 'GET', '/u/alice/api/room-history?room=notes', { cookie: again })).body) as { entries: { text: string }[] };
     expect(history.entries.map((e) => e.text)).toContain('before the cull');
 
-    const csrf = /name="csrf" value="([^"]+)"/.exec((await http(d.url, 'GET', '/logout', { cookie })).body)![1]!;
-    expect((await postForm(d.url, '/logout', { csrf }, { cookie })).status).toBe(303);
-    expect((await http(d.url, 'GET', '/u/alice/', { cookie })).status).toBe(401);
+    const csrf = /name="csrf" value="([^"]+)"/.exec((await http(d.url, 'GET', '/logout', { cookie: again })).body)![1]!;
+    expect((await postForm(d.url, '/logout', { csrf }, { cookie: again })).status).toBe(303);
+    expect((await http(d.url, 'GET', '/u/alice/', { cookie: again })).status).toBe(401);
+    // Logout ends that session only: the first one (another tab, say) still works.
+    expect(JSON.parse((await http(d.url, 'GET', '/api/status', { cookie })).body)).toMatchObject({ user: 'alice' });
     await d.waitForEvent('logout', (e) => e.user === 'alice', 5000);
   });
 });
