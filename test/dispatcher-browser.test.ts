@@ -92,8 +92,8 @@ describe('two people through the dispatcher, in Chromium', () => {
     expect(alice.page.url()).toBe(`${d.url}u/alice/`);
     expect(bob.page.url()).toBe(`${d.url}u/bob/`);
     for (const [user, page] of [['alice', alice], ['bob', bob]] as const) {
-      await expect.poll(() => page.page.textContent('#self-name'), WAIT).toBe(user);
-      expect(await page.page.getAttribute('#self-id', 'title')).toBe(peers.get(user)!.peerId);
+      await expect.poll(() => page.page.getAttribute('#self-id', 'title'), WAIT).toBe(peers.get(user)!.peerId);
+      expect(await page.page.textContent('#self-name')).toBe(user);
     }
     expect(peers.get('alice')!.peerId).not.toBe(peers.get('bob')!.peerId);
     // The session cookie is HttpOnly: the page's own scripts cannot read it.
@@ -215,7 +215,8 @@ describe('two people through the dispatcher, in Chromium', () => {
     // A reload is the same peer with the whole conversation.
     await alice.page.reload();
     await alice.page.locator('#live-status[data-state="live"]').waitFor(WAIT);
-    expect(await alice.page.getAttribute('#self-id', 'title')).toBe(peers.get('alice')!.peerId);
+    // Live comes with the event stream; the page's own state arrives by a fetch of its own.
+    await expect.poll(() => alice.page.getAttribute('#self-id', 'title'), WAIT).toBe(peers.get('alice')!.peerId);
     await peerEntry(alice, peers.get('bob')!.peerId).locator('.peer-open').click(WAIT);
     for (const sent of sentTexts) await message(alice, sent).waitFor(WAIT);
 
@@ -223,7 +224,7 @@ describe('two people through the dispatcher, in Chromium', () => {
     try {
       const carolPeer = (await setup.claimed()).get('carol')!;
       expect([peers.get('alice')!.instanceId, peers.get('bob')!.instanceId]).not.toContain(carolPeer.instanceId);
-      expect(await carol.page.getAttribute('#self-id', 'title')).toBe(carolPeer.peerId);
+      await expect.poll(() => carol.page.getAttribute('#self-id', 'title'), WAIT).toBe(carolPeer.peerId);
       expect((await setup.claimed()).get('alice')).toEqual(peers.get('alice'));
     } finally {
       await carol.close();
