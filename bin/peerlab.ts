@@ -16,9 +16,15 @@ const program = new Command('peerlab')
 // Load only the part asked for: the lab brings testcontainers and dockerode (about 40 MB of
 // memory and 0.7 s of CPU per start), which a peer process never needs — and the lab starts
 // its peers as processes of this same command.
+const PARTS = {
+  peer: async () => (await import('../peer/cli/peer-command.js')).peerCommand(),
+  host: async () => (await import('../peer/cli/host-command.js')).hostCommand(),
+  lab: async () => (await import('../lab/cli/lab-command.js')).labCommand(),
+};
 const part = process.argv[2];
-if (part !== 'lab') program.addCommand((await import('../peer/cli/peer-command.js')).peerCommand());
-if (part !== 'peer') program.addCommand((await import('../lab/cli/lab-command.js')).labCommand());
+// One part named: only that one is loaded. Anything else (help, a typo): all of them, so help lists them.
+const loaded = part !== undefined && part in PARTS ? [part as keyof typeof PARTS] : (Object.keys(PARTS) as Array<keyof typeof PARTS>);
+for (const name of loaded) program.addCommand(await PARTS[name]());
 
 try {
   await program.parseAsync(process.argv);

@@ -15,6 +15,7 @@ import {
 } from '../../proto/gen/peerlab/control/v1/control.pb.js';
 import type { PeerEvent } from '../events.js';
 import { fromControlEvent } from './event-mapping.js';
+import { PEER_METADATA_KEY } from './peer-metadata.js';
 
 export type { GroupEntry, HistoryEntry, PeerEntry, PeerInfo, SendResponse, StatsResponse, TrustResponse };
 
@@ -25,18 +26,30 @@ export interface Subscription {
   close(): void;
 }
 
+/** Which peer behind a control API, and over which channel. */
+export interface ControlClientOptions {
+  /** The peer of a `peerlab host` the calls are for (sent as `x-peerlab-peer`). */
+  peer?: string;
+  /** A channel to share with other clients of the same server (one per host, not one per hosted peer). */
+  channel?: grpc.Channel;
+}
+
 export class ControlClient {
   private readonly client: GeneratedControlClient;
   private readonly metadata: grpc.Metadata;
+  private readonly sharedChannel: boolean;
 
   constructor(
     readonly target: string,
     token: string,
     private readonly deadlineMs = 10_000,
+    options: ControlClientOptions = {},
   ) {
-    this.client = new GeneratedControlClient(target, grpc.credentials.createInsecure());
+    this.client = new GeneratedControlClient(target, grpc.credentials.createInsecure(), options.channel ? { channelOverride: options.channel } : {});
+    this.sharedChannel = options.channel !== undefined;
     this.metadata = new grpc.Metadata();
     this.metadata.set('authorization', `Bearer ${token}`);
+    if (options.peer !== undefined) this.metadata.set(PEER_METADATA_KEY, options.peer);
   }
 
   whoami(): Promise<PeerInfo> {
@@ -108,8 +121,9 @@ export class ControlClient {
     return { ready, close: () => stream.cancel() };
   }
 
+  /** Closes the channel, unless it is a shared one (its owner closes that). */
   close(): void {
-    this.client.close();
+    if (!this.sharedChannel) this.client.close();
   }
 
   private options(): grpc.CallOptions {
