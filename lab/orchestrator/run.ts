@@ -20,6 +20,7 @@ import { LabClock } from './clock.js';
 import type { RunContext } from './context.js';
 import { RunInterrupted, StepFailure } from './errors.js';
 import { Fleet } from './fleet.js';
+import { planFleet } from './fleet-plan.js';
 import { gossipDelivered, recordGossipStats, recordVerifyCeiling, writesGroupMessages } from './gossip.js';
 import { GossipLedger } from './gossip-ledger.js';
 import { DeliveryLedger } from './ledger.js';
@@ -151,6 +152,7 @@ function createContext(scenario: Scenario, runtime: Runtime, options: Pick<RunOp
   const view = new NetworkView();
   const gossip = new GossipLedger();
   const clock = new LabClock();
+  const linkFaults = usesLinkFaults(scenario);
   return {
     scenario,
     runtime,
@@ -165,7 +167,8 @@ function createContext(scenario: Scenario, runtime: Runtime, options: Pick<RunOp
     signal: options.signal ?? new AbortController().signal,
     progress: options.progress ?? silentProgress,
     connectOnDiscovery: connectsOnDiscovery(scenario.steps),
-    linkFaults: usesLinkFaults(scenario),
+    linkFaults,
+    plan: planFleet(scenario, linkFaults),
   };
 }
 
