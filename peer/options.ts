@@ -38,6 +38,8 @@ export interface PeerOptions {
    * clock is refused, and an accepted seq is remembered this long (replays).
    */
   announceWindowMs: number;
+  /** Announcements a peer should receive per second at most: above it the announce interval (and expiry) grow with the peers heard. */
+  maxAnnouncementsPerSecond: number;
   /** Static seeds, `host:port` of another peer's PeerWire server. */
   seeds: string[];
   keepaliveMs: number;
@@ -50,6 +52,8 @@ export interface PeerOptions {
   connectionsPerAddress: number;
   /** Open a session to every peer as soon as it is discovered (the lab's key-exchange runs). */
   connectOnDiscovery: boolean;
+  /** Close a session unused this long (no direct messages, no gossip) unless it is to a gossip neighbour. */
+  idleSessionMs: number;
   gossip: {
     /** Neighbours a new group message is pushed to. */
     fanout: number;
@@ -57,6 +61,8 @@ export interface PeerOptions {
     ttl: number;
     /** How often to trade a digest with one random neighbour (anti-entropy). */
     digestIntervalMs: number;
+    /** Most gossip neighbours: messages are pushed to and digests traded with these, not every peer known. */
+    neighbours: number;
   };
 }
 

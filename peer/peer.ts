@@ -393,6 +393,8 @@ function coreOptions(options: PeerOptions, seeds: { host: string; port: number }
     announceIntervalMs: options.announceIntervalMs,
     expireAfterMs: options.expireAfterMs,
     announceWindowMs: options.announceWindowMs,
+    maxAnnouncementsPerSecond: options.maxAnnouncementsPerSecond,
+    idleSessionMs: options.idleSessionMs,
     gossip: options.gossip,
   };
 }

@@ -135,6 +135,10 @@ const TABLE = [
     help: `refuse an announcement signed more than this far from this peer's clock, before or after (${ANNOUNCE_WINDOW_LIMITS.minMs}–${ANNOUNCE_WINDOW_LIMITS.maxMs}; see [Freshness](#freshness))`,
   }),
   setting({
+    name: 'maxAnnouncementsPerSecond', flag: '--max-announcements-per-second', scenario: 'max_announcements_per_second', kind: 'integer', default: 100, min: 1,
+    help: 'announcements each peer should receive per second at most: with more peers than this × the interval, the interval and `--expire-after` grow in proportion (the configured ones stay below)',
+  }),
+  setting({
     name: 'seeds', flag: '--seed', arg: 'HOST:PORT', kind: 'list', default: [],
     check: (seeds) => seeds.map(splitHostPort).map((seed) => ('problem' in seed ? seed.problem : undefined)).find((p) => p !== undefined),
     help: "another peer's gRPC address; the two trade signed announcements every interval (repeatable)",
@@ -149,6 +153,14 @@ const TABLE = [
     help: 'wire connections one remote address may hold that carry no authenticated session; one more is closed at once (sessions do not count, so many peers on one address are fine)',
   }),
   setting({ name: 'connectOnDiscovery', flag: '--connect-on-discovery', kind: 'boolean', default: false, help: 'open a session to every peer as soon as it is discovered' }),
+  setting({
+    name: 'idleSessionMs', flag: '--idle-session-timeout', scenario: 'idle_session_timeout', kind: 'duration', default: 30_000, min: 1000,
+    help: 'close a session that carried no direct message and no gossip for this long, unless it is to a gossip neighbour (a message opens one again)',
+  }),
+  setting({
+    name: 'gossip.neighbours', flag: '--gossip-neighbours', scenario: 'gossip_neighbours', kind: 'integer', default: 8, min: 1, max: 64,
+    help: 'most gossip neighbours: group messages are pushed to and digests traded with these, not with every peer known (1–64)',
+  }),
   setting({ name: 'gossip.fanout', flag: '--fanout', scenario: 'fanout', kind: 'integer', default: 4, min: 1, max: 64, help: 'neighbours a new group message is pushed to (1–64)' }),
   setting({
     name: 'gossip.ttl', flag: '--gossip-ttl', scenario: 'gossip_ttl', kind: 'integer', default: 8, min: 1, max: DEFAULT_GOSSIP_OPTIONS.maxTtl,

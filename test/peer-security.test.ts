@@ -114,6 +114,7 @@ describe("nobody can pass for another peer", () => {
       knownPeers: [],
       host: '',
       sentAtMs: Date.now(),
+      chain: undefined,
     }).finish();
     const beforeMismatch = await counter(bob(), 'discovery.multicast.dropped.id_mismatch');
     const beforeSignature = await counter(bob(), 'discovery.multicast.dropped.bad_signature');

@@ -5,10 +5,13 @@
  * The shell sends the packets and makes the Exchange calls.
  */
 import { SignedAnnouncement, type Announcement } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
-import { encodeAnnouncement, verifyAnnouncement } from '../discovery/announcement.js';
+import { checkForm, encodeAnnouncement, signatureHolds, type DropReason, type WellFormedAnnouncement } from '../discovery/announcement.js';
 import { isFresh } from '../discovery/freshness.js';
 import { hintsFromAnnouncement, observationFromAnnouncement } from '../discovery/observation.js';
 import { LIMITS } from '../limits.js';
+import { announcePace, type AnnouncePace } from './announce-pace.js';
+import { AnnounceSlots, MAX_SLOT_MS, type SlotClaim } from './announce-slots.js';
+import { AnnouncementVerifier } from './announcement-verifier.js';
 import type { CoreContext } from './context.js';
 import type { CallId } from './events.js';
 import { PeerTable, type PeerTableEvent } from './peer-table.js';
@@ -23,6 +26,8 @@ export interface DiscoveryCoreOptions {
   announceIntervalMs: number;
   expireAfterMs: number;
   announceWindowMs: number;
+  /** Announcements a peer should receive per second at most; the interval grows with the peers heard to keep under it. */
+  maxAnnouncementsPerSecond: number;
 }
 
 /** What became of a verified announcement; see receive(). */
@@ -32,9 +37,12 @@ export class DiscoveryCore {
   readonly table: PeerTable;
   /** This peer's address as learned from its own multicast announcement. */
   selfAddress = '';
-  // Starts from the wall clock so a restarted peer's announcements are newer than its old ones.
-  private seq = 0;
+  private readonly verifier: AnnouncementVerifier;
+  /** Our hash-chain slots: each announcement's seq, sent_at_ms and chain element. */
+  private readonly slots: AnnounceSlots;
   private grpcPort = 0;
+  /** The interval and expiry in use: the configured ones until enough peers are heard (announce-pace.ts). */
+  private pace: AnnouncePace;
   private announceAt: number | undefined;
   /** The table's next expiry, worked out again only after the table changed (asked after every event). */
   private expiryAt: number | undefined;
@@ -51,14 +59,20 @@ export class DiscoveryCore {
       windowMs: options.announceWindowMs,
       maxPeers: LIMITS.peerTableSize,
     });
+    this.pace = { intervalMs: options.announceIntervalMs, expireAfterMs: options.expireAfterMs };
+    this.verifier = new AnnouncementVerifier(ctx.crypto, ctx.counters, LIMITS.peerTableSize);
+    this.slots = new AnnounceSlots(Math.min(options.announceIntervalMs, MAX_SLOT_MS), (length) => ctx.crypto.randomBytes(length));
   }
 
   /** Announces at once, then every announce interval. */
   start(grpcPort: number): void {
     this.grpcPort = grpcPort;
-    this.seq = this.ctx.now.wallMs;
     // Shown from the start, like the multicast adapter's own drop counters.
-    if (this.options.multicast) this.ctx.counters.add('discovery.multicast.dropped.stale', 0);
+    if (this.options.multicast) {
+      for (const reason of ['stale', 'bad_signature']) this.ctx.counters.add(`discovery.multicast.dropped.${reason}`, 0);
+    }
+    this.ctx.counters.add('discovery.signature_checks', 0);
+    this.ctx.counters.add('discovery.chain_checks', 0);
     this.announceAt = this.ctx.now.monoMs;
     this.tick();
   }
@@ -71,7 +85,8 @@ export class DiscoveryCore {
   tick(): void {
     const now = this.ctx.now.monoMs;
     if (this.announceAt !== undefined && now >= this.announceAt) {
-      while (this.announceAt <= now) this.announceAt += this.options.announceIntervalMs;
+      this.adjustPace();
+      while (this.announceAt <= now) this.announceAt += this.pace.intervalMs;
       this.announce();
     } else {
       this.expire();
@@ -88,9 +103,16 @@ export class DiscoveryCore {
     return this.announceAt === undefined || expiry < this.announceAt ? expiry : this.announceAt;
   }
 
-  /** A verified announcement heard by multicast from `from`. */
-  onAnnouncement(announcement: Announcement, from: string): void {
-    this.receive(announcement, from, 'multicast');
+  /** A well-formed announcement heard by multicast from `from`; its sender is checked here. */
+  onAnnouncement(heard: WellFormedAnnouncement, from: string): void {
+    if (heard.announcement.id === this.ctx.identity.id) return;
+    const verified = this.verifier.verify(heard);
+    if (!verified) {
+      this.ctx.counters.add('discovery.multicast.dropped.bad_signature');
+      return;
+    }
+    // A repeat believed by its chain: its hints are not covered by a signature, so they are not read.
+    this.receive(heard.announcement, from, 'multicast', verified === 'signature');
   }
 
   onSelfAddress(address: string): void {
@@ -104,7 +126,9 @@ export class DiscoveryCore {
       this.ctx.push({ type: 'answer_exchange', call, error: `announcement refused: ${refusal}` });
       return;
     }
-    this.ctx.push({ type: 'answer_exchange', call, reply: SignedAnnouncement.decode(this.ownAnnouncement()) });
+    // The last slot again if the clock has not passed it: an answer between two announcements must not run the chain ahead.
+    const reply = this.ownAnnouncement(this.slots.next(this.ctx.now.wallMs, true), true);
+    this.ctx.push({ type: 'answer_exchange', call, reply: SignedAnnouncement.decode(reply) });
   }
 
   onSeedReply(seed: number, reply: SignedAnnouncement): void {
@@ -116,29 +140,53 @@ export class DiscoveryCore {
     this.ctx.counters.add('discovery.seed.errors');
   }
 
-  /** Discovery gauges for stats: how many gone peers' seqs are remembered. */
+  /** The announce interval and expiry in use now. */
+  get currentPace(): AnnouncePace {
+    return this.pace;
+  }
+
+  /** Discovery gauges for stats: remembered seqs of gone peers, chains vouched for, the pace in use. */
   counters(): Record<string, number> {
-    // 0 once every gone peer's window has passed (only the wall-clock check then stops a replay).
-    return { 'discovery.remembered_seqs': this.table.rememberedCount };
+    return {
+      // 0 once every gone peer's window has passed (only the wall-clock check then stops a replay).
+      'discovery.remembered_seqs': this.table.rememberedCount,
+      'discovery.chains_vouched': this.verifier.size,
+      'discovery.announce_interval_ms': this.pace.intervalMs,
+      'discovery.expire_after_ms': this.pace.expireAfterMs,
+    };
+  }
+
+  /** Before each announcement: the pace for the peers heard now. */
+  private adjustPace(): void {
+    const base = { intervalMs: this.options.announceIntervalMs, expireAfterMs: this.options.expireAfterMs };
+    const pace = announcePace(this.table.directCount, base, this.options.maxAnnouncementsPerSecond);
+    if (pace.intervalMs === this.pace.intervalMs) return;
+    this.pace = pace;
+    this.table.setExpireAfter(pace.expireAfterMs);
+    this.expiryKnown = false;
   }
 
   private announce(): void {
-    const packet = this.ownAnnouncement();
-    if (this.options.multicast) this.ctx.push({ type: 'multicast', packet });
-    this.options.seeds.forEach((_seed, seed) => {
-      this.ctx.push({ type: 'seed_exchange', seed, request: SignedAnnouncement.decode(packet), timeoutMs: this.options.announceIntervalMs });
-    });
+    const claim = this.slots.next(this.ctx.now.wallMs);
+    // Multicast carries no hints: everyone on the group hears everyone anyway, and a
+    // repeat's hints would not be read (see onAnnouncement). Seeds get them.
+    if (this.options.multicast) this.ctx.push({ type: 'multicast', packet: this.ownAnnouncement(claim, false) });
+    if (this.options.seeds.length > 0) {
+      const request = SignedAnnouncement.decode(this.ownAnnouncement(claim, true));
+      this.options.seeds.forEach((_seed, seed) => this.ctx.push({ type: 'seed_exchange', seed, request, timeoutMs: this.pace.intervalMs }));
+    }
     this.expire();
   }
 
-  /** Our current signed announcement. */
-  private ownAnnouncement(): Buffer {
+  /** Our signed announcement for a slot (AnnounceSlots), with hints or without. */
+  private ownAnnouncement({ seq, sentAtMs, chain }: SlotClaim, withHints: boolean): Buffer {
     return encodeAnnouncement(this.ctx.identity, {
       name: this.options.name,
       grpcPort: this.grpcPort,
-      seq: this.seq++,
-      sentAtMs: this.ctx.now.wallMs,
-      knownPeers: this.table.sampleKnown(HINTS_PER_ANNOUNCEMENT, this.ctx.random),
+      seq,
+      sentAtMs,
+      chain,
+      knownPeers: withHints ? this.table.sampleKnown(HINTS_PER_ANNOUNCEMENT, this.ctx.random) : [],
     });
   }
 
@@ -148,13 +196,16 @@ export class DiscoveryCore {
    * already accepted (say, heard by multicast first) is answered, not refused.
    */
   private receiveSeed(signed: SignedAnnouncement, host: string): string | undefined {
-    const result = verifyAnnouncement(signed, this.ctx.crypto);
-    if (!result.ok) {
-      this.ctx.counters.add(`discovery.seed.dropped.${result.reason}`);
-      return result.reason;
+    const form = checkForm(signed);
+    // Always by signature: one exchange per seed per interval is cheap, and its hints are what seeds are for.
+    if (form.ok) this.ctx.counters.add('discovery.signature_checks');
+    const refused: DropReason | undefined = !form.ok ? form.reason : signatureHolds(form, this.ctx.crypto) ? undefined : 'bad_signature';
+    if (!form.ok || refused !== undefined) {
+      this.ctx.counters.add(`discovery.seed.dropped.${refused}`);
+      return refused;
     }
-    if (this.receive(result.announcement, host, 'seed') !== 'outside_window') return undefined;
-    const ahead = result.announcement.sentAtMs - this.ctx.now.wallMs;
+    if (this.receive(form.announcement, host, 'seed', true) !== 'outside_window') return undefined;
+    const ahead = form.announcement.sentAtMs - this.ctx.now.wallMs;
     const off = `${Math.abs(ahead)} ms ${ahead < 0 ? 'behind' : 'ahead of'}`;
     return `stale: its sent_at_ms is ${off} this peer's clock, outside the window of ${this.options.announceWindowMs} ms`;
   }
@@ -165,7 +216,7 @@ export class DiscoveryCore {
    * already accepted (a replay, or the same one by a second path). Either is counted
    * as discovery.<source>.dropped.stale; see "Replays" in peer-table.ts.
    */
-  private receive(announcement: Announcement, sourceHost: string, source: 'multicast' | 'seed'): Reception {
+  private receive(announcement: Announcement, sourceHost: string, source: 'multicast' | 'seed', readHints: boolean): Reception {
     const { wallMs, monoMs } = this.ctx.now;
     const observation = { ...observationFromAnnouncement(announcement, sourceHost), clockOffsetMs: announcement.sentAtMs - wallMs };
     let reception: Reception = 'accepted';
@@ -177,7 +228,7 @@ export class DiscoveryCore {
     }
     this.expiryKnown = false;
     this.report(this.table.observe(observation, source, monoMs));
-    for (const hint of hintsFromAnnouncement(announcement)) this.report(this.table.observe(hint, 'hint', monoMs));
+    if (readHints) for (const hint of hintsFromAnnouncement(announcement)) this.report(this.table.observe(hint, 'hint', monoMs));
     return reception;
   }
 

@@ -3,8 +3,8 @@
  * happened, timers that fired, store writes that completed, and user commands.
  * See README.md beside this file for one line on each.
  */
+import type { WellFormedAnnouncement } from '../discovery/announcement.js';
 import type {
-  Announcement,
   HandshakeInit,
   HandshakeReply,
   Item,
@@ -41,7 +41,7 @@ export type CoreEvent =
   | { type: 'items_received'; session: SessionId; items: Item[] }
   | { type: 'session_closed'; session: SessionId; reason: string }
   // Discovery
-  | { type: 'announcement_heard'; announcement: Announcement; from: string }
+  | { type: 'announcement_heard'; heard: WellFormedAnnouncement; from: string }
   | { type: 'self_address'; address: string }
   | { type: 'exchange_received'; call: CallId; request: SignedAnnouncement; fromHost: string }
   | { type: 'seed_replied'; seed: number; reply: SignedAnnouncement }

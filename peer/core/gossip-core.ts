@@ -12,6 +12,7 @@ import type { CoreContext } from './context.js';
 import type { Token } from './events.js';
 import { DEFAULT_GOSSIP_OPTIONS, GossipRouter, type GossipAction, type GossipOptions, type GossipStoreView } from './gossip-router.js';
 import { HybridClock } from './hlc.js';
+import { NeighbourView } from './neighbour-view.js';
 
 /** Items kept for a neighbour whose session is still opening; past this, anti-entropy covers. */
 const MAX_QUEUED_PER_PEER = 1024;
@@ -22,12 +23,17 @@ export interface GossipCoreOptions {
   name: string;
   gossip: Partial<GossipOptions>;
   digestIntervalMs: number;
+  /** Most gossip neighbours (the view's capacity). */
+  neighbours: number;
+  /** A neighbour whose session is not up this long after it was chosen is replaced. */
+  sessionPatienceMs: number;
 }
 
 /** What gossip needs of discovery and sessions. */
 export interface GossipHooks {
   /** Peers we could gossip with (heard from directly). */
-  neighbours(): string[];
+  candidates(): string[];
+  hasSession(peerId: string): boolean;
   transmit(peerId: string, items: Item[]): boolean;
   needSession(peerId: string): void;
   /** Closes the session to `peerId` and refuses it for a while. */
@@ -40,6 +46,8 @@ export class GossipCore {
   private readonly hlc = new HybridClock();
   private readonly queues = new Map<string, Item[]>();
   private readonly rooms: Set<string>;
+  /** The neighbours messages are pushed to and digests traded with: at most `neighbours`, not every peer known. */
+  private readonly view: NeighbourView;
   private digestAt: number | undefined;
 
   constructor(
@@ -52,6 +60,7 @@ export class GossipCore {
   ) {
     this.options = { ...DEFAULT_GOSSIP_OPTIONS, ...settings.gossip };
     this.rooms = new Set([EVERYONE, ...joined]);
+    this.view = new NeighbourView(settings.neighbours);
     // Counted so the lab can set each peer's signature checks against the verify ceiling (~5k/s/core).
     const verify = (wire: GroupMessage) => {
       ctx.counters.add('gossip.signature_checks');
@@ -68,12 +77,31 @@ export class GossipCore {
     this.digestAt = undefined;
   }
 
-  /** An anti-entropy round when due. */
+  /** When due: the view repaired and filled, then an anti-entropy round with the next neighbour in turn. */
   tick(): void {
     const now = this.ctx.now.monoMs;
     if (this.digestAt === undefined || now < this.digestAt) return;
     while (this.digestAt <= now) this.digestAt += this.settings.digestIntervalMs;
-    this.apply(this.router.digestRound(this.ctx.now.wallMs, this.hooks.neighbours()));
+    this.refreshView();
+    const to = this.view.nextForDigest();
+    if (to !== undefined) this.apply(this.router.digestRound(this.ctx.now.wallMs, [to]));
+  }
+
+  /** True when `peerId` is one of our gossip neighbours. */
+  isNeighbour(peerId: string): boolean {
+    return this.view.has(peerId);
+  }
+
+  /** Our gossip neighbours now. */
+  neighbours(): string[] {
+    return this.view.list();
+  }
+
+  /** A session went down: a neighbour on it is replaced (now, not at the next round). */
+  sessionDown(peerId: string): void {
+    if (!this.view.drop(peerId)) return;
+    this.ctx.counters.add('gossip.neighbours_replaced');
+    if (this.digestAt !== undefined) this.refreshView();
   }
 
   nextDeadline(): number | undefined {
@@ -95,7 +123,7 @@ export class GossipCore {
     const now = this.ctx.now.wallMs;
     const message = createGroupMessage(this.ctx.identity, { authorName: this.settings.name, room, text, hlc: this.hlc.tick(now), ttl: this.options.defaultTtl });
     this.ctx.counters.add('gossip.originated');
-    this.apply(this.router.originate(message, now, this.hooks.neighbours()), token);
+    this.apply(this.router.originate(message, now, this.view.list()), token);
   }
 
   /** Shows a room's messages from now on; the result (the rooms joined) once saved. */
@@ -118,7 +146,7 @@ export class GossipCore {
       const kind = item.kind;
       if (kind?.$case === 'group') {
         this.ctx.counters.add('gossip.copies_received');
-        this.apply(this.router.onGroup(peerId, kind.value, now, this.hooks.neighbours()));
+        this.apply(this.router.onGroup(peerId, kind.value, now, this.view.list()));
       } else if (kind?.$case === 'digest') {
         this.ctx.counters.add('gossip.digests_received');
         this.apply(this.router.onDigest(peerId, kind.value.sinceMs, kind.value.ids, now));
@@ -128,12 +156,19 @@ export class GossipCore {
     }
   }
 
-  /** A session came up: send what waited for it. */
+  /** A session came up: send what waited for it; a peer that chose us may become our neighbour too. */
   sessionUp(peerId: string): void {
+    if (this.digestAt !== undefined && this.view.size < this.view.capacity) this.refreshView();
     const queued = this.queues.get(peerId);
     if (!queued) return;
     this.queues.delete(peerId);
     this.hooks.transmit(peerId, queued);
+  }
+
+  private refreshView(): void {
+    const now = this.ctx.now.monoMs;
+    const added = this.view.refresh(this.hooks.candidates(), (id) => this.hooks.hasSession(id), this.ctx.random, now, this.settings.sessionPatienceMs);
+    for (const id of added) if (!this.hooks.hasSession(id)) this.hooks.needSession(id);
   }
 
   private changeRooms(token: Token, room: string, join: boolean): void {

@@ -97,7 +97,7 @@ describe('peer core on the test world', () => {
 
   it('a group message reaches every peer by gossip', () => {
     const world = new World(11);
-    const peers = ['g1', 'g2', 'g3', 'g4', 'g5', 'g6'].map((name) => world.add(name, { gossip: { fanout: 2, ttl: 4, digestIntervalMs: 1000 } }));
+    const peers = ['g1', 'g2', 'g3', 'g4', 'g5', 'g6'].map((name) => world.add(name, { gossip: { fanout: 2, ttl: 4, digestIntervalMs: 1000, neighbours: 8 } }));
     startAll(world, ...peers);
     expect(world.runUntil(() => peers.every((p) => p.core.peers(world.now).length === 5), 5_000)).toBe(true);
     const say = world.command(peers[0]!, (token) => ({ type: 'say', token, room: 'everyone', text: 'hello all' }));

@@ -15,6 +15,7 @@ import { DirectCore } from './direct-core.js';
 import { DiscoveryCore } from './discovery-core.js';
 import type { CoreEvent, Now } from './events.js';
 import { GossipCore } from './gossip-core.js';
+import { IdleSessions } from './idle-sessions.js';
 import type { GossipStoreView } from './gossip-router.js';
 import type { NameBook } from './name-book.js';
 import { NamesCore, type Recipient } from './names-core.js';
@@ -35,7 +36,10 @@ export interface PeerCoreOptions {
   announceIntervalMs: number;
   expireAfterMs: number;
   announceWindowMs: number;
-  gossip: { fanout: number; ttl: number; digestIntervalMs: number };
+  maxAnnouncementsPerSecond: number;
+  /** Close a session that carried no direct message and no gossip for this long and is not to a gossip neighbour. */
+  idleSessionMs: number;
+  gossip: { fanout: number; ttl: number; digestIntervalMs: number; neighbours: number };
 }
 
 /** What the core computes with, and the in-memory views of the stores it starts from. */
@@ -78,6 +82,7 @@ export class PeerCore {
   private readonly direct: DirectCore;
   private readonly gossip: GossipCore;
   private readonly names: NamesCore;
+  private readonly idle: IdleSessions;
   /** Peers announced with peer_up (heard from directly) and not yet peer_down. */
   private readonly announced = new Set<string>();
   /** When a peer backing off may be dialled again (the outbox then looks again). */
@@ -90,8 +95,9 @@ export class PeerCore {
     deps: PeerCoreDeps,
   ) {
     this.ctx = new CoreContext(deps.identity, deps.crypto, deps.random, deps.counters);
-    const neighbours = () => this.discovery.table.list().filter((p) => p.source !== 'hint').map((p) => p.id);
+    const candidates = () => this.discovery.table.list().filter((p) => p.source !== 'hint').map((p) => p.id);
     const transmit = (peerId: string, items: Item[]) => this.sessions.transmit(peerId, items);
+    this.idle = new IdleSessions(options.idleSessionMs);
     const needSession = (peerId: string) => this.needSession(peerId);
     this.discovery = new DiscoveryCore(this.ctx, { ...options, name: options.name }, (event) => this.onTableEvent(event));
     this.sessions = new SessionCore(this.ctx, options, {
@@ -103,12 +109,23 @@ export class PeerCore {
       sessionDown: (session, reason) => this.onSessionDown(session, reason),
       items: (session, items) => this.dispatch(session, items),
     });
-    this.direct = new DirectCore(this.ctx, { isUp: (peerId) => this.sessions.isUp(peerId), transmit, needSession }, deps.pendingOutgoing);
+    const directTransmit = (peerId: string, items: Item[]) => {
+      this.idle.used(peerId, this.ctx.now.monoMs);
+      return transmit(peerId, items);
+    };
+    this.direct = new DirectCore(this.ctx, { isUp: (peerId) => this.sessions.isUp(peerId), transmit: directTransmit, needSession }, deps.pendingOutgoing);
     const gossip = { fanout: options.gossip.fanout, defaultTtl: options.gossip.ttl };
     this.gossip = new GossipCore(
       this.ctx,
-      { name: options.name, gossip, digestIntervalMs: options.gossip.digestIntervalMs },
-      { neighbours, transmit, needSession, disconnect: (peerId, reason, banMs) => this.sessions.disconnect(peerId, reason, banMs) },
+      {
+        name: options.name,
+        gossip,
+        digestIntervalMs: options.gossip.digestIntervalMs,
+        neighbours: options.gossip.neighbours,
+        // A dial that fails is retried with backoff; past two handshake timeouts another neighbour is better.
+        sessionPatienceMs: 2 * options.handshakeTimeoutMs,
+      },
+      { candidates, hasSession: (peerId) => this.sessions.isUp(peerId), transmit, needSession, disconnect: (peerId, reason, banMs) => this.sessions.disconnect(peerId, reason, banMs) },
       deps.groups,
       deps.joinedRooms,
     );
@@ -213,7 +230,7 @@ export class PeerCore {
       peersKnown: this.discovery.table.size,
       sessionsOpen: this.sessions.openCount,
       outboxPending: this.direct.pendingCount,
-      counters: this.discovery.counters(),
+      counters: { ...this.discovery.counters(), 'gossip.neighbours': this.gossip.neighbours().length },
     };
   }
 
@@ -222,6 +239,7 @@ export class PeerCore {
     // Asked after every event: kept to plain comparisons (no arrays) on the hot path.
     let at = earlier(this.sessions.nextDeadline(), this.discovery.nextDeadline());
     at = earlier(at, this.gossip.nextDeadline());
+    at = earlier(at, this.idle.nextDeadline());
     at = earlier(at, this.direct.nextDeadline());
     return earlier(at, this.retryAt);
   }
@@ -243,6 +261,7 @@ export class PeerCore {
       case 'start':
         this.sessions.start(event.grpcPort);
         this.gossip.start();
+        this.idle.start(this.ctx.now.monoMs);
         this.discovery.start(event.grpcPort);
         // Messages left in the outbox by an earlier run go out as their recipients appear.
         this.direct.wake();
@@ -251,6 +270,7 @@ export class PeerCore {
         this.ctx.stopped = true;
         this.retryAt = undefined;
         this.gossip.stop();
+        this.idle.stop();
         this.discovery.stop();
         this.sessions.stop();
         return;
@@ -267,7 +287,7 @@ export class PeerCore {
       case 'session_closed':
         return this.sessions.onClosed(event.session, event.reason);
       case 'announcement_heard':
-        return this.discovery.onAnnouncement(event.announcement, event.from);
+        return this.discovery.onAnnouncement(event.heard, event.from);
       case 'self_address':
         return this.discovery.onSelfAddress(event.address);
       case 'exchange_received':
@@ -295,10 +315,21 @@ export class PeerCore {
     this.sessions.tick();
     this.discovery.tick();
     this.gossip.tick();
+    this.closeIdleSessions();
     const outboxAt = this.direct.nextDeadline();
     const retryDue = this.retryAt !== undefined && now >= this.retryAt;
     if (retryDue) this.retryAt = undefined;
     if (retryDue || (outboxAt !== undefined && now >= outboxAt)) this.direct.wake();
+  }
+
+  /** Sessions nobody uses any more (see idle-sessions.ts); a peer told to connect to everyone keeps them all. */
+  private closeIdleSessions(): void {
+    const now = this.ctx.now.monoMs;
+    const keep = (peerId: string) => this.options.connectOnDiscovery || this.gossip.isNeighbour(peerId);
+    for (const peerId of this.idle.due(now, this.sessions.openPeers(), keep)) {
+      this.ctx.counters.add('session.closed_idle');
+      this.sessions.closeSession(peerId, `idle: no messages for ${this.options.idleSessionMs} ms`);
+    }
   }
 
   /** Dials `peerId` now, or looks again when its backoff allows. */
@@ -338,6 +369,7 @@ export class PeerCore {
       handshakeMs,
       initiator: session.initiator,
     });
+    this.idle.used(session.peerId, this.ctx.now.monoMs);
     this.direct.sessionUp(session.peerId);
     this.gossip.sessionUp(session.peerId);
   }
@@ -345,9 +377,11 @@ export class PeerCore {
   private onSessionDown(session: SessionState, reason: string): void {
     if (this.ctx.stopped) return;
     this.ctx.emit({ type: 'session_down', atMs: this.ctx.now.wallMs, peerId: session.peerId, peerName: session.peerName, reason });
+    this.idle.forget(session.peerId);
+    // Reopened only when needed: the outbox still holds messages for it (direct), or a
+    // neighbour is replaced (gossip); a direct message later opens one on demand.
     this.direct.sessionDown(session.peerId);
-    // Reopen while the peer is still around, with backoff, so the next message finds a session.
-    if (this.discovery.table.get(session.peerId)) this.needSession(session.peerId);
+    this.gossip.sessionDown(session.peerId);
   }
 
   /** Routes the items of a session: direct messages and acks, or gossip. */
@@ -359,6 +393,7 @@ export class PeerCore {
       if (kind === 'group' || kind === 'digest' || kind === 'pull') gossip.push(item);
       else direct.push(item);
     }
+    this.idle.used(session.peerId, this.ctx.now.monoMs);
     if (direct.length > 0) this.direct.receive(session.peerId, session.peerName, direct);
     if (gossip.length > 0) this.gossip.receive(session.peerId, gossip);
   }

@@ -124,7 +124,7 @@ interface Entry {
 /** The peer table; see the rules at the top of this file. */
 export class PeerTable {
   private readonly selfId: string;
-  private readonly expireAfterMs: number;
+  private expireAfterMs: number;
   private readonly windowMs: number;
   private readonly maxPeers: number;
   // Both kept in least-recently-heard-first order (an entry is re-inserted when
@@ -150,6 +150,17 @@ export class PeerTable {
   /** Number of entries, tentative ones included. */
   get size(): number {
     return this.direct.size + this.tentative.size;
+  }
+
+  /** Number of peers heard from directly (not hints). */
+  get directCount(): number {
+    return this.direct.size;
+  }
+
+  /** Forget silent peers after `ms` from now on (the announce pace changed with the number of peers). */
+  setExpireAfter(ms: number): void {
+    if (!(ms > 0)) throw new RangeError(`PeerTable expireAfterMs must be > 0, got ${ms}`);
+    this.expireAfterMs = ms;
   }
 
   /** Number of forgotten peers whose last seq is still remembered (at most maxPeers). */

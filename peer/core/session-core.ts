@@ -262,6 +262,17 @@ export class SessionCore {
     if (session) this.close(session, `disconnected: ${reason}`, true, true);
   }
 
+  /** Closes the session to `peerId` for a reason that is nobody's fault (idle); no ban, it may open again on demand. */
+  closeSession(peerId: string, reason: string): void {
+    const session = this.registry.get(peerId);
+    if (session) this.close(session, reason, true);
+  }
+
+  /** The peers with a confirmed session open. */
+  openPeers(): string[] {
+    return this.registry.all().map((session) => session.peerId);
+  }
+
   /** A sealed round trip to `peerId`; answered by a result with the ms it took. */
   ping(token: Token, peerId: string): void {
     const nonce = this.pingNonce++;

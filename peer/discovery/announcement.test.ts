@@ -34,6 +34,7 @@ function aliceAnnouncement(changes: Partial<Announcement> = {}): Announcement {
     knownPeers: [],
     host: '',
     sentAtMs: SENT_AT,
+    chain: undefined,
     ...changes,
   };
 }

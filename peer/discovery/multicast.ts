@@ -1,12 +1,13 @@
 /**
  * The UDP multicast adapter of LAN discovery: sends this peer's announcement
- * packets and hands on the verified announcements it hears. Nothing a remote
- * sends can crash it: every packet is checked by the codec, every drop counted.
+ * packets and hands on the well-formed announcements it hears; whether one is
+ * really its sender's (a signature, or the sender's hash chain) is the core's
+ * to check (peer/core/announcement-verifier.ts). Nothing a remote sends can
+ * crash it: every packet is checked by the codec, every drop counted.
  */
 import dgram, { type RemoteInfo, type Socket } from 'node:dgram';
 import { LIMITS } from '../limits.js';
-import type { Announcement } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
-import { DROP_REASONS, decodeAnnouncement, type DecodeResult, type DropReason } from './announcement.js';
+import { checkPacket, DROP_REASONS, type DropReason, type FormResult, type WellFormedAnnouncement } from './announcement.js';
 import { DISCOVERY_DEFAULTS, DiscoveryOptionsError, isMulticastGroup } from './discovery-options.js';
 import { lanIPv4Addresses, multicastTtlFor } from './lan-interfaces.js';
 
@@ -17,8 +18,8 @@ export interface MulticastDiscoveryOptions {
   /** Join and send only on this local IPv4 address; absent: every non-internal IPv4 interface. */
   interfaceAddress?: string;
   selfId: string;
-  /** A verified announcement from another peer. */
-  onAnnouncement(announcement: Announcement, from: { address: string; port: number }): void;
+  /** A well-formed announcement from another peer (its signature is not checked here). */
+  onAnnouncement(heard: WellFormedAnnouncement, from: { address: string; port: number }): void;
   /** Our own announcement came back: `address` is how the network sees this peer. */
   onSelf?(address: string): void;
   /** A socket, join or send error; counted too, never thrown. */
@@ -27,7 +28,11 @@ export interface MulticastDiscoveryOptions {
   rejoinEveryMs?: number;
 }
 
-/** What the adapter counts; every received packet ends in exactly one of accepted, self, self_replayed, dropped.*. */
+/** Drops the adapter counts: every reason but bad_signature, which the core counts (it checks signatures). */
+export const ADAPTER_DROP_REASONS = DROP_REASONS.filter((reason): reason is AdapterDropReason => reason !== 'bad_signature');
+type AdapterDropReason = Exclude<DropReason, 'bad_signature'>;
+
+/** What the adapter counts; every received packet ends in exactly one of accepted (well formed, handed on), self, self_replayed, dropped.*. */
 export type MulticastCounters = {
   received: number;
   accepted: number;
@@ -40,7 +45,7 @@ export type MulticastCounters = {
   join_errors: number;
   callback_errors: number;
   rejoins: number;
-} & Record<`dropped.${DropReason}`, number>;
+} & Record<`dropped.${AdapterDropReason}`, number>;
 
 type State = 'new' | 'starting' | 'started' | 'stopped';
 
@@ -72,7 +77,7 @@ export class MulticastDiscovery implements AsyncDisposable {
     if (!(rejoinEveryMs > 0)) throw new DiscoveryOptionsError('rejoinEveryMs', rejoinEveryMs, 'must be > 0');
     this.options = options;
     this.rejoinEveryMs = rejoinEveryMs;
-    const dropped = Object.fromEntries(DROP_REASONS.map((reason) => [`dropped.${reason}`, 0])) as Record<`dropped.${DropReason}`, number>;
+    const dropped = Object.fromEntries(ADAPTER_DROP_REASONS.map((reason) => [`dropped.${reason}`, 0])) as Record<`dropped.${AdapterDropReason}`, number>;
     this.count = {
       received: 0,
       accepted: 0,
@@ -209,9 +214,9 @@ export class MulticastDiscovery implements AsyncDisposable {
 
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
     this.count.received++;
-    let result: DecodeResult;
+    let result: FormResult;
     try {
-      result = decodeAnnouncement(msg);
+      result = checkPacket(msg);
     } catch {
       result = { ok: false, reason: 'malformed' };
     }
@@ -233,7 +238,7 @@ export class MulticastDiscovery implements AsyncDisposable {
       return;
     }
     this.count.accepted++;
-    this.callback(() => this.options.onAnnouncement(announcement, { address: rinfo.address, port: rinfo.port }));
+    this.callback(() => this.options.onAnnouncement(result, { address: rinfo.address, port: rinfo.port }));
   }
 
   private targetAddresses(): string[] {

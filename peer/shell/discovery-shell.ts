@@ -37,7 +37,7 @@ export class DiscoveryShell {
       port: multicast.port,
       interfaceAddress: multicast.interfaceAddress,
       selfId,
-      onAnnouncement: (announcement, from) => this.feed({ type: 'announcement_heard', announcement, from: from.address }),
+      onAnnouncement: (heard, from) => this.feed({ type: 'announcement_heard', heard, from: from.address }),
       onSelf: (address) => this.feed({ type: 'self_address', address }),
       onError: () => this.counters.add('discovery.socket_errors'),
     });

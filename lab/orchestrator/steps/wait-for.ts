@@ -1,3 +1,4 @@
+import { defaultPeerOptions } from '../../../peer/options.js';
 import { formatDuration } from '../../scenario/duration.js';
 import { LabError } from '../../runtimes/errors.js';
 import type { WaitCondition, WaitForStep } from '../../scenario/types.js';
@@ -31,8 +32,12 @@ export async function waitForStep(step: WaitForStep, ctx: RunContext): Promise<{
 const CONDITIONS: Record<WaitCondition, (ctx: RunContext) => Condition> = {
   /** Every running peer sees every other running peer. */
   discovered: (ctx) => pairwise(ctx, (a, b) => ctx.view.sees(a, b), 'does not see'),
-  /** Every pair of running peers has a session, as both ends report it. */
-  sessions: (ctx) => pairwise(ctx, (a, b) => ctx.view.hasSession(a, b), 'has no session with'),
+  /**
+   * Every running peer has its gossip neighbours: sessions with as many running peers as
+   * its view holds (gossip.neighbours), or all of them in a fleet smaller than that; not
+   * a full mesh, which peers no longer keep.
+   */
+  sessions: (ctx) => neighbourSessions(ctx),
   /** Every message sent so far has been delivered, and no Send call is in flight. */
   delivered: (ctx) => ({
     holds: () => ctx.ledger.allDelivered,
@@ -48,6 +53,25 @@ const CONDITIONS: Record<WaitCondition, (ctx: RunContext) => Condition> = {
 
 /** The `wait_for` conditions the orchestrator implements. */
 export const SUPPORTED_CONDITIONS: readonly WaitCondition[] = Object.keys(CONDITIONS) as WaitCondition[];
+
+function neighbourSessions(ctx: RunContext): Condition {
+  const k = ctx.scenario.peer['gossip.neighbours'] ?? defaultPeerOptions('p0').gossip.neighbours;
+  const short = (): string[] => {
+    const up = ctx.fleet.up().map((s) => s.name);
+    const want = Math.min(k, up.length - 1);
+    return up.flatMap((a) => {
+      const have = up.filter((b) => b !== a && ctx.view.hasSession(a, b)).length;
+      return have >= want ? [] : [`${a} has ${have} of ${want}`];
+    });
+  };
+  return {
+    holds: () => short().length === 0,
+    missing: () => {
+      const all = short();
+      return `${all.length} peers short of sessions (${all.slice(0, 5).join('; ')}${all.length > 5 ? '; ...' : ''})`;
+    },
+  };
+}
 
 function pairwise(ctx: RunContext, ok: (peer: string, other: string) => boolean, verb: string): Condition {
   const gaps = (limit: number): string[] => {

@@ -51,6 +51,8 @@ export interface PeerProcessSpec {
   env?: Record<string, string>;
   /** Called with the child process as soon as it is spawned, before it is ready (so a launcher can kill it on exit). */
   onSpawn?: (child: ChildProcessWithoutNullStreams) => void;
+  /** The compiled CLI to run (default PEERLAB_CLI): a bench runs another build side by side. */
+  cli?: string;
 }
 
 type ReadyEvent = Extract<PeerEvent, { type: 'ready' }>;
@@ -209,7 +211,7 @@ export class StartedPeerProcess implements AsyncDisposable {
 export async function startPeerProcess(spec: PeerProcessSpec): Promise<StartedPeerProcess> {
   const controlToken = randomBytes(24).toString('base64url');
   const args = [
-    PEERLAB_CLI,
+    spec.cli ?? PEERLAB_CLI,
     'peer',
     '--name', spec.name,
     '--data', spec.dataDir,

@@ -11,12 +11,13 @@
 import { seededRandom } from '../../../lab/scenario/random.js';
 import type { PeerEvent } from '../../events.js';
 import { Counters } from '../../counters.js';
-import { decodeAnnouncement } from '../../discovery/announcement.js';
+import { checkPacket } from '../../discovery/announcement.js';
 import type { Identity } from '../../identity/identity.js';
 import type { Action } from '../actions.js';
 import type { Crypto } from '../crypto.js';
 import type { CoreEvent, SessionId, Token } from '../events.js';
 import { PeerCore, type PeerCoreOptions } from '../peer-core.js';
+import { EventQueue } from './event-queue.js';
 import { MemoryStores } from './memory-stores.js';
 import { seededCrypto, seededIdentity } from './seeded-crypto.js';
 
@@ -32,7 +33,9 @@ export const WORLD_DEFAULTS: Omit<PeerCoreOptions, 'name'> = {
   announceIntervalMs: 500,
   expireAfterMs: 5000,
   announceWindowMs: 30_000,
-  gossip: { fanout: 3, ttl: 6, digestIntervalMs: 1000 },
+  maxAnnouncementsPerSecond: 100,
+  idleSessionMs: 30_000,
+  gossip: { fanout: 3, ttl: 6, digestIntervalMs: 1000, neighbours: 8 },
 };
 
 /** One action as a core took it, for assertions and determinism checks. */
@@ -80,18 +83,14 @@ export class WorldPeer {
   }
 }
 
-interface Scheduled {
-  at: number;
-  seq: number;
-  run(): void;
-}
-
 export class World {
   readonly peers: WorldPeer[] = [];
   readonly log: LoggedAction[] = [];
+  /** Keep every action in `log`; a big world that asserts on counters turns it off to save memory. */
+  logActions = true;
   readonly random: () => number;
   private readonly crypto: Crypto;
-  private queue: Scheduled[] = [];
+  private readonly queue = new EventQueue();
   private seq = 0;
   /** Steps taken without time moving: a core that keeps asking to wake in the past is a bug, not a hang. */
   private stepsAtNow = 0;
@@ -179,7 +178,7 @@ export class World {
 
   /** Does the next due thing up to `end`; false when nothing is due by then. */
   private step(end: number): boolean {
-    const head = this.queue[0];
+    const head = this.queue.peek();
     let waker: WorldPeer | undefined;
     for (const peer of this.peers) {
       if (peer.up && peer.wakeAt !== undefined && (waker === undefined || peer.wakeAt < waker.wakeAt!)) waker = peer;
@@ -191,7 +190,7 @@ export class World {
     else if (++this.stepsAtNow > 100_000) throw new Error(`no progress at virtual time ${this.now} ms: a core keeps waking in the past`);
     this.now = Math.max(this.now, at);
     if (head && head.at <= wakeAt) {
-      this.queue.shift();
+      this.queue.pop();
       head.run();
     } else if (waker) {
       waker.wakeAt = undefined;
@@ -201,10 +200,7 @@ export class World {
   }
 
   private schedule(delayMs: number, run: () => void): void {
-    const item = { at: this.now + delayMs, seq: this.seq++, run };
-    let i = this.queue.length;
-    while (i > 0 && this.queue[i - 1]!.at > item.at) i--;
-    this.queue.splice(i, 0, item);
+    this.queue.push({ at: this.now + delayMs, seq: this.seq++, run });
   }
 
   /** Hands `event` to `peer` after the link latency, unless it crashed meanwhile. */
@@ -215,10 +211,16 @@ export class World {
     });
   }
 
+  /** A multicast packet reaches `peer`: its adapter's checks (each receiver decodes its own copy), then its core. */
+  private hear(peer: WorldPeer, packet: Buffer, from: string): void {
+    const heard = checkPacket(packet);
+    if (heard.ok) this.deliver(peer, { type: 'announcement_heard', heard, from });
+  }
+
   private handle(peer: WorldPeer, event: CoreEvent): void {
     const actions = peer.core.handle(event, { monoMs: this.now, wallMs: WALL_EPOCH_MS + this.now });
     for (const action of actions) {
-      this.log.push({ at: this.now, peer: peer.name, action });
+      if (this.logActions) this.log.push({ at: this.now, peer: peer.name, action });
       this.carryOut(peer, action);
     }
   }
@@ -274,11 +276,9 @@ export class World {
         return this.deliver(link.peer, { type: 'session_closed', session: link.session, reason: 'stream ended by peer' });
       }
       case 'multicast': {
-        const decoded = decodeAnnouncement(action.packet, this.crypto);
-        if (!decoded.ok) return;
         for (const other of this.peers) {
           if (other === peer) this.deliver(peer, { type: 'self_address', address: peer.host });
-          else if (other.options.multicast) this.deliver(other, { type: 'announcement_heard', announcement: decoded.announcement, from: peer.host });
+          else if (other.options.multicast) this.hear(other, action.packet, peer.host);
         }
         return;
       }

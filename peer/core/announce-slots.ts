@@ -1,0 +1,61 @@
+/**
+ * This peer's side of the announcement hash chain (see announcement-verifier.ts): which
+ * slot an announcement made now takes, its seq and sent_at_ms, and when to start a new
+ * chain. No IO: the wall clock and random bytes are passed in.
+ */
+import type { AnnounceChain } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
+import { HashChain } from '../discovery/hash-chain.js';
+
+/** Slots in one chain: at the default 1 s slot, a new chain (one more signature check per receiver) every 68 minutes. */
+export const CHAIN_SLOTS = 4096;
+/** Longest slot: an announcement's sent_at_ms is its slot's start, so a slot must stay small beside the freshness window. */
+export const MAX_SLOT_MS = 1000;
+
+/** What an announcement made now says of its time and order. */
+export interface SlotClaim {
+  seq: number;
+  sentAtMs: number;
+  chain: AnnounceChain;
+}
+
+export class AnnounceSlots {
+  private chain: HashChain | undefined;
+  private startMs = 0;
+  private firstSeq = 0;
+  private slot = -1;
+  private lastSeq = -1;
+
+  constructor(
+    private readonly slotMs: number,
+    private readonly randomBytes: (length: number) => Buffer,
+  ) {}
+
+  /**
+   * The slot for an announcement at `wallMs`. A new slot each time (one may run up to a
+   * slot ahead of the clock when announcements come faster than slots); with `reuse`, the
+   * last slot again when the clock has not passed it (an Exchange answer between two
+   * announcements must not run the chain ahead).
+   */
+  next(wallMs: number, reuse = false): SlotClaim {
+    let slot = this.chain ? Math.floor((wallMs - this.startMs) / this.slotMs) : -1;
+    const steppedBack = slot < this.slot - 1;
+    if (this.chain && !steppedBack && slot <= this.slot) slot = reuse ? this.slot : this.slot + 1;
+    // A new chain at first, when this one is used up, and when the clock stepped back more than a slot.
+    if (!this.chain || steppedBack || slot >= CHAIN_SLOTS) slot = this.newChain(wallMs);
+    this.slot = slot;
+    this.lastSeq = this.firstSeq + slot;
+    return {
+      seq: this.lastSeq,
+      sentAtMs: this.startMs + slot * this.slotMs,
+      chain: { startMs: this.startMs, slotMs: this.slotMs, slot, element: this.chain!.elementAt(slot) },
+    };
+  }
+
+  private newChain(wallMs: number): number {
+    this.chain = new HashChain(this.randomBytes(32), CHAIN_SLOTS);
+    this.startMs = wallMs;
+    // Starts from the wall clock, so a restarted peer's announcements are newer than its old ones.
+    this.firstSeq = Math.max(wallMs, this.lastSeq + 1);
+    return 0;
+  }
+}
