@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlClient, ControlError } from '../peer/control/control-client.js';
+import { ControlClient } from '../peer/control/control-client.js';
 import { HostedPeerState } from '../peer/control/host-client.js';
 import type { PeerEvent } from '../peer/events.js';
 import { startHostProcess, type StartedHostProcess } from '../lab/runtimes/process/host-process.js';
 import { randomLoopbackNetwork } from '../lab/runtimes/process/peer-process.js';
 import { runCli } from './support/lab-cli.js';
+import { failure } from './support/control-failure.js';
 import { waitFor } from './support/wait-for.js';
 
 const WAIT_MS = 20_000;
@@ -30,17 +31,6 @@ function control(name: string): ControlClient {
   let client = peers.get(name);
   if (!client) peers.set(name, (client = host.client.peer(name)));
   return client;
-}
-
-/** The ControlError a call failed with; fails the test if it succeeded. */
-async function failure(call: Promise<unknown>): Promise<ControlError> {
-  const outcome = await call.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-  if (outcome.ok) throw new Error(`expected the call to fail, it returned ${JSON.stringify(outcome.value)}`);
-  expect(outcome.error).toBeInstanceOf(ControlError);
-  return outcome.error as ControlError;
 }
 
 /** Collects one hosted peer's events until the test ends. */

@@ -7,6 +7,7 @@
  * else going on: scenarios/scale.yaml has one after discovery); null when the run has none.
  */
 import type { HistoryEvent, SampleEvent } from './events.js';
+import { samplesByPeer } from './resources.js';
 import { byPeerIndex, maxOf, mean, percentileOf, roundTo } from './stats.js';
 import type { FleetMetrics } from './types.js';
 
@@ -54,17 +55,6 @@ export function computeFleet(events: readonly HistoryEvent[]): FleetMetrics | un
     announcements_per_s: rates.length ? roundTo(mean(rates), 2) : null,
     per_peer,
   };
-}
-
-function samplesByPeer(events: readonly HistoryEvent[]): Map<string, SampleEvent[]> {
-  const byPeer = new Map<string, SampleEvent[]>();
-  for (const e of events) {
-    if (e.type !== 'sample') continue;
-    let list = byPeer.get(e.peer);
-    if (!list) byPeer.set(e.peer, (list = []));
-    list.push(e);
-  }
-  return byPeer;
 }
 
 /** [begin, end) of every step labelled `idle`. */
