@@ -13,6 +13,8 @@ import { readRun, reportDirs, ROOT, runCli, tempDir } from './support/lab-cli.js
 
 const PEERS = 12;
 const PER_PROCESS = 4;
+/** About 40 s of scenario (3 s idle, 8 s load under churn) plus starts, on a shared 2-core machine. */
+const RUN_TIMEOUT_MS = 240_000;
 
 describe('lab run scenarios/scale.yaml', () => {
   it('runs a hosted fleet through discovery, idle, gossip under churn, and reports each peer\'s cost', async () => {
@@ -52,5 +54,5 @@ describe('lab run scenarios/scale.yaml', () => {
     const schema = JSON.parse(await readFile(join(ROOT, 'lab/report/report.schema.json'), 'utf8')) as object;
     const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
     expect(validate(run.report), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
-  });
+  }, RUN_TIMEOUT_MS);
 });
