@@ -20,6 +20,7 @@ const program = new Command('peerlab')
 // its peers as processes of this same command.
 const parts: Record<string, () => Promise<Command>> = {
   peer: async () => (await import('../peer/cli/peer-command.js')).peerCommand(),
+  host: async () => (await import('../peer/cli/host-command.js')).hostCommand(),
   lab: async () => (await import('../lab/cli/lab-command.js')).labCommand(),
   dispatcher: async () => (await import('../dispatcher/cli/dispatcher-command.js')).dispatcherCommand(),
 };

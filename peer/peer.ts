@@ -49,6 +49,17 @@ export interface PeerStats {
   outboxPending: number;
 }
 
+/** A peer's own load, apart from the process it runs in (see Peer.load). */
+export interface PeerLoad {
+  sessionsOpen: number;
+  peersKnown: number;
+  /** Multicast announcements received from other peers since start (dropped ones included). */
+  announcementsReceived: number;
+  uptimeMs: number;
+  /** Events waiting unhandled while paused. */
+  heldEvents: number;
+}
+
 export const PEERLAB_VERSION = '0.1.0';
 
 /** The parts a started peer is made of. */
@@ -68,6 +79,7 @@ export class Peer implements AsyncDisposable {
   private grpcPortBound = 0;
   private readonly startedAt: number;
   private stopping: Promise<void> | undefined;
+  private pausedNow = false;
 
   /**
    * Problems found while starting (damage in the store), which nobody could hear
@@ -263,10 +275,71 @@ export class Peer implements AsyncDisposable {
     };
   }
 
+  /** What this peer alone handles (no process-wide figures): cheap enough to ask of a hundred peers a second. */
+  load(): PeerLoad {
+    const gauges = this.parts.core.gauges();
+    const multicast = this.parts.discovery.multicastCounters();
+    const fromOthers = (multicast['discovery.multicast.received'] ?? 0) - (multicast['discovery.multicast.self'] ?? 0);
+    return {
+      sessionsOpen: gauges.sessionsOpen,
+      peersKnown: gauges.peersKnown,
+      announcementsReceived: fromOthers,
+      uptimeMs: Math.round(this.clock.monotonic() - this.startedAt),
+      heldEvents: this.parts.loop.heldCount,
+    };
+  }
+
+  /** True while paused (see pause). */
+  get paused(): boolean {
+    return this.pausedNow;
+  }
+
+  /**
+   * Pauses this peer alone, as SIGSTOP pauses a peer process: every event that arrives
+   * (frames, announcements, store completions, commands, its timer) waits unhandled
+   * until `resume`. Its sockets stay open and the kernel and grpc-js still take in what
+   * is sent to it, so what arrives piles up in memory rather than pushing back on the
+   * senders through TCP as a stopped process would.
+   */
+  pause(): void {
+    this.pausedNow = true;
+    this.parts.loop.hold();
+  }
+
+  /** Ends a pause: the held events are handled in order, at the time of the resume. */
+  resume(): void {
+    this.pausedNow = false;
+    this.parts.loop.release();
+  }
+
+  /**
+   * Stops this peer as SIGKILL stops a peer process, where the process itself must live
+   * on (a host running many peers): nothing more is handled, no session is closed
+   * gracefully (dialled streams are cancelled, inbound connections destroyed), writes
+   * still queued are never written or fsynced, commands waiting fail. The data dir lock
+   * is released, so the peer can start again in this process. Safe to call twice, and
+   * after stop().
+   */
+  crash(): Promise<void> {
+    this.stopping ??= (async () => {
+      const { loop, discovery, wire, listener, server, stores, lock } = this.parts;
+      loop.halt(`peer ${this.options.name} crashed`);
+      wire.crash();
+      await listener.close();
+      server.forceShutdown();
+      await discovery.stop();
+      await Promise.allSettled([stores.history.crash(), stores.groups.crash()]);
+      await lock.release();
+    })();
+    return this.stopping;
+  }
+
   /** Stops everything and closes the store; safe to call twice. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       const { loop, discovery, wire, listener, server, stores, lock } = this.parts;
+      // A paused peer must handle its stop (as a stopped process is continued before SIGTERM).
+      this.resume();
       loop.feed({ type: 'stop' });
       loop.stop();
       await discovery.stop();

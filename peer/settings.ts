@@ -75,9 +75,14 @@ function setting<P extends SettingName, S extends string | undefined = undefined
 export const DEFAULT_MULTICAST_GROUP = '239.255.77.77';
 export const DEFAULT_MULTICAST_PORT = 47474;
 
+/** A peer's name as a directory name: anything but letters, digits, `.`, `_` and `-` becomes `_`. */
+export function dataDirName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
 /** The default data dir of a named peer: ~/.peerlab/<name>. */
 export function defaultDataDir(name: string): string {
-  return join(homedir(), '.peerlab', name.replace(/[^A-Za-z0-9._-]/g, '_'));
+  return join(homedir(), '.peerlab', dataDirName(name));
 }
 
 /** The table, in the order help and the README list the flags. */

@@ -8,11 +8,12 @@ import { readFile, readdir, readlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlClient, ControlError, type Subscription } from '../peer/control/control-client.js';
+import { ControlClient, type Subscription } from '../peer/control/control-client.js';
 import type { PeerEvent } from '../peer/events.js';
 import { ControlClient as GeneratedControlClient } from '../proto/gen/peerlab/control/v1/control.pb.js';
 import type { StartedPeerProcess } from '../lab/runtimes/process/peer-process.js';
 import { createPeers, type PeerFleet } from './support/peers.js';
+import { failure } from './support/control-failure.js';
 import { waitFor } from './support/wait-for.js';
 
 /** Deadline for discovery, sessions and delivery on a loaded 2-core machine. */
@@ -39,17 +40,6 @@ async function subscribe(peer: StartedPeerProcess): Promise<{ events: PeerEvent[
   const subscription = peer.control.subscribe((event) => events.push(event));
   await subscription.ready;
   return { events, subscription };
-}
-
-/** The ControlError a call failed with; fails the test if it succeeded. */
-async function failure(call: Promise<unknown>): Promise<ControlError> {
-  const outcome = await call.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-  if (outcome.ok) throw new Error(`expected the call to fail, it returned ${JSON.stringify(outcome.value)}`);
-  expect(outcome.error).toBeInstanceOf(ControlError);
-  return outcome.error as ControlError;
 }
 
 /** What a refused Send must leave as it was: alice's counter, outbox and conversation with bob. */

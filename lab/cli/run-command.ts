@@ -11,6 +11,7 @@ import { progressFor } from '../orchestrator/progress.js';
 import { runRepeated } from '../orchestrator/repeat.js';
 import type { RunOutcome } from '../orchestrator/run.js';
 import { LabError } from '../runtimes/errors.js';
+import { slowStartLine } from '../report/fleet-markdown.js';
 import { createRuntime, isRuntimeName, RUNTIME_NAMES, type Runtime } from '../runtimes/index.js';
 import type { SimSettings } from '../runtimes/sim/sim-settings.js';
 import { ScenarioError } from '../scenario/errors.js';
@@ -157,6 +158,8 @@ function printOutcome(outcome: RunOutcome): void {
   );
   for (const reason of report.verdict_reasons) process.stdout.write(`  - ${reason}\n`);
   printSimulation(outcome);
+  const slow = m.fleet && slowStartLine(m.fleet);
+  if (slow) process.stdout.write(`  - ${slow}\n`);
   if (outcome.status === 'lab_error' && outcome.error) process.stderr.write(`peerlab: lab error: ${outcome.error.message}\n`);
   if (outcome.files) {
     process.stdout.write(`  report: ${shownPath(outcome.files.dir)}/ (report.html, report.md, report.json, junit.xml, history.jsonl)\n`);

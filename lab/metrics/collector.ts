@@ -1,5 +1,6 @@
 import { computeDelivery } from './delivery.js';
 import { computeDiscovery } from './discovery.js';
+import { computeFleet } from './fleet.js';
 import type { HistoryEvent } from './events.js';
 import { computeGossip } from './gossip.js';
 import { computeHandshake } from './handshake.js';
@@ -45,6 +46,7 @@ export function computeMetrics(input: readonly HistoryEvent[]): Metrics {
   const { memory, cpu } = computeResources(events);
   const errors = events.filter((e) => e.type === 'error');
   const gossip = computeGossip(events);
+  const fleet = computeFleet(events);
   return {
     duration_ms: runEnd,
     peers: peersIn(events),
@@ -62,6 +64,7 @@ export function computeMetrics(input: readonly HistoryEvent[]): Metrics {
     },
     timeline: computeTimeline(events),
     ...(gossip ? { gossip } : {}),
+    ...(fleet ? { fleet } : {}),
   };
 }
 

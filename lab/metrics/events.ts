@@ -74,6 +74,11 @@ export interface SampleEvent {
    * peer's own clock where the runtime can; absent on a peer's first sample.
    */
   cpuPercent?: number;
+  /** Sessions open now (when the runtime reads it). */
+  sessionsOpen?: number;
+  /** Announcements received from other peers since this run of the peer started, and the peer's uptime then (ms). */
+  announcementsReceived?: number;
+  uptimeMs?: number;
 }
 
 /** A peer process/container started, answered its control API (ready) or exited. */

@@ -62,6 +62,15 @@ export const METRIC_PATHS: Readonly<Record<string, MetricUnit>> = {
   'gossip.ingest.checks_per_s_max': 'per_s',
   'gossip.ingest.verify_ceiling_per_s': 'per_s',
   'gossip.ingest.ingest_vs_ceiling': 'ratio',
+  // The fleet (lab/metrics/fleet.ts).
+  'fleet.boot_p50_ms': 'ms',
+  'fleet.boot_p99_ms': 'ms',
+  'fleet.boot_max_ms': 'ms',
+  'fleet.slow_starts': 'count',
+  'fleet.idle_cpu_percent': 'percent',
+  'fleet.rss_mb_per_peer': 'mb',
+  'fleet.sessions_per_peer': 'number',
+  'fleet.announcements_per_s': 'per_s',
 };
 
 /** Short names people write (`delivery_ratio`), mapped to their metric path. */

@@ -8,13 +8,7 @@ const MAX_SERIES_POINTS = 600;
 
 /** Per-peer RSS/heap series and maxima, and CPU means, from `sample` events. */
 export function computeResources(events: readonly HistoryEvent[]): { memory: MemoryMetrics; cpu: CpuMetrics } {
-  const byPeer = new Map<string, SampleEvent[]>();
-  for (const e of events) {
-    if (e.type !== 'sample') continue;
-    let list = byPeer.get(e.peer);
-    if (!list) byPeer.set(e.peer, (list = []));
-    list.push(e);
-  }
+  const byPeer = samplesByPeer(events);
   const peers = [...byPeer.keys()].sort(byPeerIndex);
   const all = peers.flatMap((p) => byPeer.get(p)!);
   const memory: MemoryMetrics = {
@@ -46,6 +40,18 @@ export function computeResources(events: readonly HistoryEvent[]): { memory: Mem
     implausible_count: check.count,
   };
   return { memory, cpu };
+}
+
+/** Every peer's `sample` events, in order. */
+export function samplesByPeer(events: readonly HistoryEvent[]): Map<string, SampleEvent[]> {
+  const byPeer = new Map<string, SampleEvent[]>();
+  for (const e of events) {
+    if (e.type !== 'sample') continue;
+    let list = byPeer.get(e.peer);
+    if (!list) byPeer.set(e.peer, (list = []));
+    list.push(e);
+  }
+  return byPeer;
 }
 
 /** Keeps long series chartable: groups samples into buckets and keeps each bucket's highest RSS. */

@@ -22,6 +22,30 @@ export interface Metrics {
   timeline: Timeline;
   /** Group messages (gossip): only when the run wrote some. */
   gossip?: GossipMetrics;
+  /** How the fleet started and what each peer costs (lab/metrics/fleet.ts); absent in histories without boot times. */
+  fleet?: FleetMetrics;
+}
+
+/** The fleet: boot times and slow starts, and per peer idle CPU, memory, sessions and announcements heard. */
+export interface FleetMetrics {
+  /** The most peers one process ran (1: a process per peer). */
+  peers_per_process: number;
+  /** From the runtime launching a peer to its control API answering (queueing before the launch not included). */
+  boot_p50_ms: number;
+  boot_p99_ms: number;
+  boot_max_ms: number;
+  /** Starts over their slow threshold that still came up in time. */
+  slow_starts: number;
+  slow: Array<{ peer: string; boot_ms: number; slow_ms: number }>;
+  /** Mean over peers of their CPU in steps labelled `idle`, percent of one core; null without such a step. */
+  idle_cpu_percent: number | null;
+  /** Mean over peers of their mean RSS (a hosted peer: its host's RSS over the peers in it). */
+  rss_mb_per_peer: number;
+  /** Mean over peers of the sessions each had open at its last sample. */
+  sessions_per_peer: number;
+  /** Mean over peers of the multicast announcements each received per second. */
+  announcements_per_s: number | null;
+  per_peer: Array<{ peer: string; idle_cpu_percent: number | null; mean_rss_mb: number; sessions_open: number; announcements_per_s: number | null }>;
 }
 
 /** Percentile summary of a distribution, in ms. All 0 when count is 0. */

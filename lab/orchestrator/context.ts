@@ -1,6 +1,7 @@
 import type { Runtime } from '../runtimes/runtime.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Fleet } from './fleet.js';
+import type { FleetPlan } from './fleet-plan.js';
 import type { GossipLedger } from './gossip-ledger.js';
 import type { DeliveryLedger } from './ledger.js';
 import type { LoadDriver } from './load-driver.js';
@@ -32,4 +33,6 @@ export interface RunContext {
   connectOnDiscovery: boolean;
   /** Start peers on a path the runtime controls (the scenario partitions, shapes or resets links). */
   linkFaults: boolean;
+  /** Ready timeout, slow threshold and peers per process for this fleet. */
+  plan: FleetPlan;
 }

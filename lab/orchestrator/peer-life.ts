@@ -15,7 +15,14 @@ const SETTLE_SENDS_MS = 5_000;
 
 /** The spec a slot's peer is started with. */
 export function specFor(ctx: RunContext, slot: PeerSlot): PeerSpec {
-  return { name: slot.name, settings: ctx.scenario.peer, connectOnDiscovery: ctx.connectOnDiscovery, linkFaults: ctx.linkFaults };
+  return {
+    name: slot.name,
+    settings: ctx.scenario.peer,
+    connectOnDiscovery: ctx.connectOnDiscovery,
+    linkFaults: ctx.linkFaults,
+    readyTimeoutMs: ctx.plan.readyTimeoutMs,
+    peersPerProcess: ctx.plan.peersPerProcess,
+  };
 }
 
 /**
@@ -38,7 +45,8 @@ export async function launchPeer(ctx: RunContext, slot: PeerSlot, starter: () =>
     throw new LabError(`${slot.name} came back with another identity (${peer.id.slice(0, 12)}, was ${slot.id.slice(0, 12)}): its data dir was not kept`);
   }
   ctx.fleet.register(slot, peer.id);
-  ctx.recorder.emit({ type: 'lifecycle', peer: slot.name, event: 'ready', detail: { id: peer.id } });
+  const boot = peer.bootMs === undefined ? {} : { bootMs: peer.bootMs, slowMs: ctx.plan.slowStartMs, peersPerProcess: ctx.plan.peersPerProcess };
+  ctx.recorder.emit({ type: 'lifecycle', peer: slot.name, event: 'ready', detail: { id: peer.id, ...boot } });
   watchExit(ctx, slot, peer);
   slot.feed = await EventFeed.open(ctx, slot, peer, restarted);
   slot.state = 'up';

@@ -20,6 +20,7 @@ import { LabClock } from './clock.js';
 import type { RunContext } from './context.js';
 import { RunInterrupted, StepFailure } from './errors.js';
 import { Fleet } from './fleet.js';
+import { planFleet } from './fleet-plan.js';
 import { gossipDelivered, recordGossipStats, recordVerifyCeiling, writesGroupMessages } from './gossip.js';
 import { GossipLedger } from './gossip-ledger.js';
 import { DeliveryLedger } from './ledger.js';
@@ -155,6 +156,7 @@ function createContext(scenario: Scenario, runtime: Runtime, options: Pick<RunOp
   const view = new NetworkView();
   const gossip = new GossipLedger();
   const clock = new LabClock(runtime.clock);
+  const linkFaults = usesLinkFaults(scenario);
   return {
     scenario,
     runtime,
@@ -169,7 +171,8 @@ function createContext(scenario: Scenario, runtime: Runtime, options: Pick<RunOp
     signal: options.signal ?? new AbortController().signal,
     progress: options.progress ?? silentProgress,
     connectOnDiscovery: connectsOnDiscovery(scenario.steps),
-    linkFaults: usesLinkFaults(scenario),
+    linkFaults,
+    plan: planFleet(scenario, linkFaults),
   };
 }
 

@@ -46,7 +46,9 @@ export class Sampler {
         .then((s) => {
           if (slot.peer !== peer || slot.state !== 'up') return;
           const cpu = s.cpuPercent === undefined ? {} : { cpuPercent: Math.round(s.cpuPercent * 100) / 100 };
-          this.ctx.recorder.emit({ type: 'sample', peer: slot.name, rssBytes: s.rssBytes, heapUsedBytes: s.heapUsedBytes, ...cpu });
+          const load = s.sessionsOpen === undefined ? {} : { sessionsOpen: s.sessionsOpen };
+          const heard = s.announcementsReceived === undefined || s.uptimeMs === undefined ? {} : { announcementsReceived: s.announcementsReceived, uptimeMs: s.uptimeMs };
+          this.ctx.recorder.emit({ type: 'sample', peer: slot.name, rssBytes: s.rssBytes, heapUsedBytes: s.heapUsedBytes, ...cpu, ...load, ...heard });
         })
         .catch((err: unknown) => {
           // A peer going down mid-call is expected; a live peer that cannot report is worth one error.

@@ -1,5 +1,6 @@
 import { formatMetric } from '../metrics/format.js';
 import { METRIC_PATHS } from '../metrics/metric-paths.js';
+import { fleetMarkdown } from './fleet-markdown.js';
 import { gossipMarkdown } from './gossip-markdown.js';
 import { code, md } from './markdown-text.js';
 import { reportNotes } from './notes.js';
@@ -55,6 +56,7 @@ export function renderMarkdown(report: Report): string {
     }
   }
   if (m.gossip) lines.push(...gossipMarkdown(m.gossip, report.gossip_model));
+  if (m.fleet) lines.push(...fleetMarkdown(m.fleet));
   lines.push(...baselineMarkdown(report));
   const e = report;
   lines.push(

@@ -27,6 +27,10 @@ export interface PeerSpec {
    * and announce through its relay, and otherwise connect directly (nothing in between).
    */
   linkFaults?: boolean;
+  /** How long it may take to come up (the scenario's `runtime.ready_timeout`, grown with the fleet); the runtime's default otherwise. */
+  readyTimeoutMs?: number;
+  /** Process runtime: run it in a `peerlab host` with up to this many peers (1 or absent: a process of its own). */
+  peersPerProcess?: number;
 }
 
 /** One resource reading of a live peer. */
@@ -35,6 +39,12 @@ export interface ResourceSample {
   heapUsedBytes: number;
   /** CPU use since the previous sample, percent of one core (may exceed 100); undefined when there is no previous reading to measure from. */
   cpuPercent?: number;
+  /** Sessions open now, when the runtime reads it. */
+  sessionsOpen?: number;
+  /** Multicast announcements received from other peers since this run of the peer started (a counter). */
+  announcementsReceived?: number;
+  /** The peer's own uptime when read (ms), to turn the counter into a rate on the peer's clock. */
+  uptimeMs?: number;
 }
 
 /** How a peer ended. */
@@ -50,6 +60,8 @@ export interface StartedPeer extends AsyncDisposable {
   readonly id: string;
   /** Its control API (gRPC for real peers, direct calls on the simulator); the only way the orchestrator drives it. */
   readonly control: PeerControl;
+  /** How long it took to come up once the runtime launched it (ms; queueing before the launch not included). */
+  readonly bootMs?: number;
   /** Resolves when the peer exits, whoever caused it. */
   readonly exited: Promise<PeerExit>;
   /** Memory and CPU now (process: the control API's Stats; docker: Docker stats). */

@@ -217,8 +217,35 @@ describe('overrides and sweeps', () => {
 
   it('rejects an unknown --set key and lists what is settable', () => {
     expect(error(base, { name: 'other' }).message).toBe(
-      'scenarios/x.yaml: --set name: unknown setting; settable: peers, rate, seed, peer.announce_interval, peer.expire_after, peer.announce_window, peer.keepalive_interval, peer.handshake_timeout, peer.connections_per_address, peer.fanout, peer.gossip_ttl, peer.digest_interval, peer.args',
+      'scenarios/x.yaml: --set name: unknown setting; settable: peers, rate, seed, peer.announce_interval, peer.expire_after, peer.announce_window, peer.keepalive_interval, peer.handshake_timeout, peer.connections_per_address, peer.fanout, peer.gossip_ttl, peer.digest_interval, peer.args, runtime.peers_per_process, runtime.ready_timeout',
     );
+  });
+});
+
+describe('runtime section', () => {
+  it('is empty (auto) unless the file or --set says, and takes both fields', () => {
+    expect(parseScenario(base, FILE)[0]!.runtime).toEqual({});
+    const text = base.replace('steps:', 'runtime:\n  peers_per_process: 25\n  ready_timeout: 90s\nsteps:');
+    expect(parseScenario(text, FILE)[0]!.runtime).toEqual({ peersPerProcess: 25, readyTimeoutMs: 90_000 });
+    expect(parseScenario(base, FILE, { 'runtime.peers_per_process': '10', 'runtime.ready_timeout': '2m' })[0]!.runtime).toEqual({ peersPerProcess: 10, readyTimeoutMs: 120_000 });
+  });
+
+  it('refuses a value out of range or an unknown field, naming it', () => {
+    expect(error(base, { 'runtime.peers_per_process': '0' }).message).toBe(
+      'scenarios/x.yaml: runtime.peers_per_process: must be a whole number of peers from 1 to 1000, or auto, got 0',
+    );
+    expect(error(base, { 'runtime.ready_timeout': '10ms' }).message).toContain('runtime.ready_timeout: must be at least 1s');
+    expect(error(base.replace('steps:', 'runtime:\n  per_process: 2\nsteps:')).message).toContain('runtime');
+  });
+});
+
+describe('random share of the peers', () => {
+  it('picks that share of the peers started so far, rounded, at least one', () => {
+    const at = (share: string, peers: number) =>
+      (parseScenario(withStep(`  - kill: { peers: { random: "${share}" } }`), FILE, { peers: String(peers) })[0]!.steps[1] as { peers: number[] }).peers.length;
+    expect(at('5%', 200)).toBe(10);
+    expect(at('5%', 4)).toBe(1);
+    expect(error(withStep('  - kill: { peers: { random: "0%" } }')).message).toContain('above 0% and at most 100%');
   });
 });
 

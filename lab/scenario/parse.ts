@@ -8,10 +8,11 @@ import { PEER_FIELDS, readPeerSettings } from './peer-fields.js';
 import { seededRandom } from './random.js';
 import { Roster } from './roster.js';
 import { parseSlo } from './slo.js';
+import { readRuntimeSettings, RUNTIME_FIELDS } from './runtime-fields.js';
 import { readStep } from './steps.js';
 import type { ParamValue, Scenario } from './types.js';
 
-const TOP_LEVEL = ['name', 'description', 'seed', 'repeat', 'params', 'peer', 'network', 'steps', 'slos'] as const;
+const TOP_LEVEL = ['name', 'description', 'seed', 'repeat', 'params', 'peer', 'network', 'runtime', 'steps', 'slos'] as const;
 /** A run's seed when the file gives none. */
 export const DEFAULT_SEED = 1;
 /** The most runs one report may hold: enough for any statistic, few enough to finish. */
@@ -43,9 +44,10 @@ export function parseScenario(text: string, fileName: string, overrides: Record<
     delete tree.params;
     if (combo.seed !== undefined) tree.seed = combo.seed;
     for (const [key, value] of Object.entries(combo)) {
-      if (!key.startsWith('peer.')) continue;
-      const peer = tree.peer && typeof tree.peer === 'object' ? { ...(tree.peer as object) } : {};
-      tree.peer = { ...peer, [key.slice('peer.'.length)]: value };
+      const section = key.startsWith('peer.') ? 'peer' : key.startsWith('runtime.') ? 'runtime' : undefined;
+      if (!section) continue;
+      const current = tree[section] && typeof tree[section] === 'object' ? { ...(tree[section] as object) } : {};
+      tree[section] = { ...current, [key.slice(section.length + 1)]: value };
     }
     const scenario = buildScenario(interpolate(tree, paramValues, f) as Record<string, unknown>, f);
     return {
@@ -68,7 +70,7 @@ function parseYaml(text: string, fileName: string): unknown {
 }
 
 /**
- * Everything a run can vary, as key → values: each param, and `seed` and `peer.*` when
+ * Everything a run can vary, as key → values: each param, and `seed`, `peer.*` and `runtime.*` when
  * --set names them. --set replaces the file's value; a comma list makes a sweep.
  */
 function settingsWithOverrides(params: Map<string, ParamValue[]>, overrides: Record<string, string>, f: Fields): Map<string, ParamValue[]> {
@@ -77,9 +79,10 @@ function settingsWithOverrides(params: Map<string, ParamValue[]>, overrides: Rec
     const key = rawKey.startsWith('params.') ? rawKey.slice('params.'.length) : rawKey;
     const values = parseOverrideValue(text);
     const isPeer = key.startsWith('peer.') && PEER_FIELDS.includes(key.slice(5));
+    const isRuntime = key.startsWith('runtime.') && (RUNTIME_FIELDS as readonly string[]).includes(key.slice('runtime.'.length));
     if (key === 'repeat') throw new ScenarioError(f.file, `--set ${rawKey}`, 'the number of runs is not a setting; use --repeat N');
-    if (key !== 'seed' && !isPeer && !params.has(key)) {
-      const settable = [...params.keys(), 'seed', ...PEER_FIELDS.map((k) => `peer.${k}`)];
+    if (key !== 'seed' && !isPeer && !isRuntime && !params.has(key)) {
+      const settable = [...params.keys(), 'seed', ...PEER_FIELDS.map((k) => `peer.${k}`), ...RUNTIME_FIELDS.map((k) => `runtime.${k}`)];
       throw new ScenarioError(f.file, `--set ${rawKey}`, `unknown setting; settable: ${settable.join(', ')}`);
     }
     if (key === 'peer.args') throw new ScenarioError(f.file, `--set ${rawKey}`, 'peer.args cannot be set from the command line; edit the file');
@@ -121,6 +124,7 @@ function buildScenario(tree: Record<string, unknown>, f: Fields): Omit<Scenario,
     repeat,
     peer: readPeerSettings(tree.peer, f),
     ...(network ? { network } : {}),
+    runtime: readRuntimeSettings(tree.runtime, f),
     steps,
     slos,
     tree,

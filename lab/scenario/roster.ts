@@ -51,12 +51,15 @@ export class Roster {
     return this.states.length;
   }
 
-  /** Reads a peer selection: a list of indexes, `all`, or `{ random: N }`. */
+  /**
+   * Reads a peer selection: a list of indexes, `all`, or `{ random: N }`; `{ random: "5%" }`
+   * picks that share of the peers started so far (at least one), so churn scales with the fleet.
+   */
   select(value: unknown, path: string, kind: string): { peers: number[]; pick: PeerPick } {
     if (value === 'all') return { peers: this.states.map((_, i) => i), pick: 'all' };
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       const map = this.fields.map(value, path, ['random'], ['random']);
-      const n = this.fields.count(map.random, join(path, 'random'), 'peers');
+      const n = this.randomCount(map.random, join(path, 'random'));
       return { peers: this.pickRandom(n, join(path, 'random'), kind), pick: 'random' };
     }
     if (!Array.isArray(value) || value.length === 0) {
@@ -65,6 +68,15 @@ export class Roster {
     const peers = value.map((v, i) => this.index(v, join(path, i)));
     if (new Set(peers).size !== peers.length) this.fields.fail(path, `lists a peer twice: ${shown(value)}`);
     return { peers: [...peers].sort((a, b) => a - b), pick: 'indexes' };
+  }
+
+  /** `N`, or `P%` of the peers started so far, rounded, at least 1. */
+  private randomCount(value: unknown, path: string): number {
+    const pct = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : null;
+    if (!pct) return this.fields.count(value, path, 'peers (or a share of them, like "5%")');
+    const share = Number(pct[1]);
+    if (share <= 0 || share > 100) this.fields.fail(path, `a share of the peers must be above 0% and at most 100%, got ${shown(value)}`);
+    return Math.max(1, Math.round((share / 100) * this.states.length));
   }
 
   /** Reads one peer index that must exist at this step. */

@@ -1,5 +1,13 @@
 import type { ScenarioSettingValues } from '../../peer/settings.js';
 
+/** How the lab starts the fleet (the scenario's `runtime:` section); absent fields are chosen from the fleet's size. */
+export interface RuntimeSettings {
+  /** Process runtime: peers per `peerlab host` process (1: one process per peer). */
+  peersPerProcess?: number;
+  /** How long one peer may take to come up before the run fails (exit 3). */
+  readyTimeoutMs?: number;
+}
+
 /** A value a scenario parameter can take (from YAML or from --set). */
 export type ParamValue = string | number | boolean;
 
@@ -121,6 +129,8 @@ export interface Scenario {
   peer: PeerSettings;
   /** The simulated network's base profile; absent: the simulator's default. Real runtimes' networks are what they are. */
   network?: NetworkProfile;
+  /** The `runtime:` section ({} when absent). */
+  runtime: RuntimeSettings;
   steps: Step[];
   slos: Slo[];
   /**

@@ -59,7 +59,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 /** The commander option for one setting. */
-function settingOption(row: Setting): Option {
+export function settingOption(row: Setting): Option {
   const argument = flagArgument(row);
   const extra = row.defaultText !== undefined && !row.required ? ` (default: ${plainText(row.defaultText)})` : '';
   const option = new Option(argument ? `${row.flag} <${argument.toLowerCase()}>` : row.flag, plainText(row.help) + extra);

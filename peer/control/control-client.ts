@@ -16,22 +16,35 @@ import {
 import type { PeerEvent } from '../events.js';
 import { fromControlEvent } from './event-mapping.js';
 import type { PeerControl, Subscription } from './peer-control.js';
+import { PEER_METADATA_KEY } from './peer-metadata.js';
 
 export type { GroupEntry, HistoryEntry, PeerEntry, PeerInfo, SendResponse, StatsResponse, TrustResponse };
 export type { PeerControl, Subscription };
 
+/** Which peer behind a control API, and over which channel. */
+export interface ControlClientOptions {
+  /** The peer of a `peerlab host` the calls are for (sent as `x-peerlab-peer`). */
+  peer?: string;
+  /** A channel to share with other clients of the same server (one per host, not one per hosted peer). */
+  channel?: grpc.Channel;
+}
+
 export class ControlClient implements PeerControl {
   private readonly client: GeneratedControlClient;
   private readonly metadata: grpc.Metadata;
+  private readonly sharedChannel: boolean;
 
   constructor(
     readonly target: string,
     token: string,
     private readonly deadlineMs = 10_000,
+    options: ControlClientOptions = {},
   ) {
-    this.client = new GeneratedControlClient(target, grpc.credentials.createInsecure());
+    this.client = new GeneratedControlClient(target, grpc.credentials.createInsecure(), options.channel ? { channelOverride: options.channel } : {});
+    this.sharedChannel = options.channel !== undefined;
     this.metadata = new grpc.Metadata();
     this.metadata.set('authorization', `Bearer ${token}`);
+    if (options.peer !== undefined) this.metadata.set(PEER_METADATA_KEY, options.peer);
   }
 
   whoami(): Promise<PeerInfo> {
@@ -103,8 +116,9 @@ export class ControlClient implements PeerControl {
     return { ready, close: () => stream.cancel() };
   }
 
+  /** Closes the channel, unless it is a shared one (its owner closes that). */
   close(): void {
-    this.client.close();
+    if (!this.sharedChannel) this.client.close();
   }
 
   private options(): grpc.CallOptions {

@@ -25,9 +25,29 @@ export const CONTROL_STRING_LIMITS = {
 
 export type ControlMethod = keyof typeof CONTROL_STRING_LIMITS;
 
+/** The same for the Host service of `peerlab host` (host.proto). */
+export const HOST_STRING_LIMITS = {
+  listHostedPeers: {},
+  startPeer: { name: LIMITS.nameBytes },
+  stopPeer: { name: LIMITS.nameBytes },
+  pausePeer: { name: LIMITS.nameBytes },
+  unpausePeer: { name: LIMITS.nameBytes },
+  stats: {},
+} as const satisfies Record<string, Record<string, number>>;
+
+export type HostMethod = keyof typeof HOST_STRING_LIMITS;
+
 /** Why `request` cannot be taken as it is (a field over its limit), or undefined when it is fine. */
 export function requestProblem(method: ControlMethod, request: object): string | undefined {
-  const limits: Record<string, number> = CONTROL_STRING_LIMITS[method];
+  return fieldProblem(CONTROL_STRING_LIMITS[method], request);
+}
+
+/** Why a Host `request` cannot be taken as it is, or undefined when it is fine. */
+export function hostRequestProblem(method: HostMethod, request: object): string | undefined {
+  return fieldProblem(HOST_STRING_LIMITS[method], request);
+}
+
+function fieldProblem(limits: Readonly<Record<string, number>>, request: object): string | undefined {
   for (const [field, limit] of Object.entries(limits)) {
     const value = (request as Record<string, unknown>)[field];
     if (typeof value !== 'string') continue;

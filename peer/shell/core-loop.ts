@@ -25,6 +25,10 @@ export class CoreLoop {
   private timer: NodeJS.Timeout | undefined;
   private timerAt: number | undefined;
   private stopped = false;
+  /** Paused (a hosted peer's SIGSTOP): events wait here, unhandled, until `release`. */
+  private held: CoreEvent[] | undefined;
+  /** Crashed: nothing is handled any more, as in a process that is gone. */
+  private halted = false;
 
   constructor(
     private readonly core: PeerCore,
@@ -34,6 +38,11 @@ export class CoreLoop {
 
   /** Hands an event to the core (now, or after the one being handled). */
   feed(event: CoreEvent): void {
+    if (this.halted) return;
+    if (this.held) {
+      this.held.push(event);
+      return;
+    }
     if (this.early && event.type !== 'start') {
       this.early.push(event);
       return;
@@ -62,7 +71,9 @@ export class CoreLoop {
       this.flushScheduled = false;
       const events = this.deferred;
       this.deferred = [];
-      if (this.early) this.early.push(...events);
+      if (this.halted) return;
+      if (this.held) this.held.push(...events);
+      else if (this.early) this.early.push(...events);
       else if (this.draining) this.queue.push(...events);
       else this.run(this.core.handleAll(events, this.now()));
     });
@@ -73,7 +84,7 @@ export class CoreLoop {
     this.draining = true;
     try {
       for (;;) {
-        for (let i = 0; i < actions.length; i++) this.carryOut(actions[i]!);
+        for (let i = 0; i < actions.length && !this.halted; i++) this.carryOut(actions[i]!);
         const next = this.queue.shift();
         if (!next) return;
         actions = this.core.handle(next, this.now());
@@ -105,6 +116,46 @@ export class CoreLoop {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /**
+   * Pauses the peer as SIGSTOP would: from now on every event (frames, announcements,
+   * store completions, commands, its own timer) waits unhandled. `release` hands them on.
+   */
+  hold(): void {
+    if (this.halted || this.held) return;
+    this.held = [];
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = undefined;
+  }
+
+  /** Ends a pause: the held events go to the core in the order they came, at the time of release; then a tick re-arms the timer. */
+  release(): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = undefined;
+    for (const event of held) this.feed(event);
+    this.feed({ type: 'tick' });
+  }
+
+  /** Events waiting in a pause. */
+  get heldCount(): number {
+    return this.held?.length ?? 0;
+  }
+
+  /**
+   * A crash: nothing more is handled or carried out, and commands still waiting fail with
+   * `reason`, as calls to a process that died would.
+   */
+  halt(reason: string): void {
+    this.halted = true;
+    this.held = undefined;
+    this.deferred = [];
+    this.queue.length = 0;
+    this.stop();
+    for (const waiter of this.waiting.values()) waiter.reject(new Error(reason));
+    this.waiting.clear();
   }
 
   private carryOut(action: Action): void {

@@ -47,6 +47,8 @@ export class WireShell {
   private readonly sessions = new Map<SessionId, Session>();
   private readonly dials = new Map<DialId, PeerWireClient>();
   private readonly clients = new Map<string, PeerWireClient>();
+  /** Sessions this peer dialled: a crash cancels their calls (the inbound ones die with their sockets). */
+  private readonly dialled = new Set<SessionId>();
   private nextCall = 1;
   private nextInbound = 1;
 
@@ -126,6 +128,19 @@ export class WireShell {
     this.dials.clear();
   }
 
+  /**
+   * A crash of this peer alone (its process lives on, hosting others): no goodbye on any
+   * session. Dialled streams are cancelled (RST_STREAM), inbound ones are left to die with
+   * their sockets, which the caller destroys with the wire listener; then every client closes.
+   */
+  crash(): void {
+    for (const [id, session] of [...this.sessions]) session.close('crashed', undefined, this.dialled.has(id));
+    this.handshakes.clear();
+    this.exchanges.clear();
+    this.inbound.clear();
+    this.stop();
+  }
+
   private dial(dial: DialId, host: string, port: number, init: HandshakeInit, timeoutMs: number): void {
     const client = this.clientFor(host, port);
     this.dials.set(dial, client);
@@ -147,6 +162,7 @@ export class WireShell {
     const metadata = new grpc.Metadata();
     metadata.set(SESSION_METADATA_KEY, keys.sessionId.toString('hex'));
     const call = client.session(metadata);
+    this.dialled.add(id);
     this.track(id, keys, call, () => call.cancel());
   }
 
@@ -195,6 +211,7 @@ export class WireShell {
       onClose: (_s, reason) => {
         onEnd();
         this.sessions.delete(id);
+        this.dialled.delete(id);
         feed({ type: 'session_closed', session: id, reason });
       },
     });

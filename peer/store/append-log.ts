@@ -144,6 +144,17 @@ export class AppendLog<T> implements AsyncDisposable {
     return this.close();
   }
 
+  /**
+   * Closes the file as a crash of its process would leave it: appends still queued are
+   * never written (they reject); a write already handed to the kernel finishes, as it
+   * would in the page cache. Resolves once the file is closed, so nothing of this log
+   * touches the file afterwards (a peer restarted in the same process reopens it).
+   */
+  crash(): Promise<void> {
+    this.failure ??= new Error(`append log ${this.path} crashed`);
+    return this.close();
+  }
+
   /** Records and bytes in the file, and sync rounds done since open. */
   stats(): AppendLogStats {
     return { records: this.records, bytes: this.bytes, syncs: this.syncs };

@@ -113,6 +113,11 @@ export class GroupStore implements AsyncDisposable, GossipStoreView {
     await this.log.close();
   }
 
+  /** Closes the log as a crash would: what is queued is never written (AppendLog.crash). */
+  async crash(): Promise<void> {
+    await this.log.crash();
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

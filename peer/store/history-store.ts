@@ -197,12 +197,21 @@ export class HistoryStore implements AsyncDisposable {
   }
 
   /** Flushes and closes every conversation log. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    return this.closeLogs((log) => log.close());
+  }
+
+  /** Closes every conversation log as a crash would: what is queued is never written (AppendLog.crash). */
+  crash(): Promise<void> {
+    return this.closeLogs((log) => log.crash());
+  }
+
+  private async closeLogs(close: (log: AppendLog<HistoryRecord>) => Promise<void>): Promise<void> {
     this.closed = true;
     const pending = await Promise.allSettled(this.opening.values());
     const logs = [...this.byPeer.values()].map((c) => c.log);
     for (const p of pending) if (p.status === 'fulfilled' && !logs.includes(p.value.log)) logs.push(p.value.log);
-    const results = await Promise.allSettled(logs.map((log) => log.close()));
+    const results = await Promise.allSettled(logs.map(close));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }

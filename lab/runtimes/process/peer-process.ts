@@ -12,6 +12,7 @@ import type { PeerEvent } from '../../../peer/events.js';
 import { packageRoot } from '../../../peer/package-root.js';
 import type { PeerSettings } from '../../scenario/types.js';
 import { labPeerArgs } from '../peer-args.js';
+import { loopbackArgs, onLines, OutputTail } from './child-output.js';
 
 /** Where multicast goes: loopback only, so no packet leaves this machine. */
 export interface LoopbackNetwork {
@@ -63,7 +64,7 @@ export class StartedPeerProcess implements AsyncDisposable {
   readonly events: PeerEvent[] = [];
   /** Lines on stdout that were not JSON events (command results in interactive mode are JSON too). */
   readonly outputs: Record<string, unknown>[] = [];
-  stderr = '';
+  private readonly stderrTail: OutputTail;
   ready!: ReadyEvent;
   readonly exited: Promise<number | null>;
   private readonly listeners = new Set<() => void>();
@@ -75,22 +76,13 @@ export class StartedPeerProcess implements AsyncDisposable {
     readonly controlToken: string,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? null : 0))));
-    let buffered = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        this.onLine(line);
-      }
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      this.stderr += chunk;
-      if (this.stderr.length > 64 * 1024) this.stderr = this.stderr.slice(-32 * 1024);
-    });
+    onLines(child.stdout, (line) => this.onLine(line));
+    this.stderrTail = new OutputTail(child.stderr);
+  }
+
+  /** The tail of what the peer wrote to stderr (and stdout lines that were not JSON). */
+  get stderr(): string {
+    return this.stderrTail.text;
   }
 
   get pid(): number {
@@ -188,7 +180,7 @@ export class StartedPeerProcess implements AsyncDisposable {
     try {
       parsed = JSON.parse(line) as Record<string, unknown>;
     } catch {
-      this.stderr += `[stdout, not JSON] ${line}\n`;
+      this.stderrTail.add(`[stdout, not JSON] ${line}\n`);
       return;
     }
     const eventTypes = ['ready', 'peer_up', 'peer_down', 'session_up', 'session_down', 'message', 'delivered', 'name_conflict', 'error', 'group_message'];
@@ -211,11 +203,8 @@ export async function startPeerProcess(spec: PeerProcessSpec): Promise<StartedPe
     'peer',
     '--name', spec.name,
     '--data', spec.dataDir,
-    '--host', '127.0.0.1',
     '--port', String(spec.grpcPort ?? 0),
-    '--interface', '127.0.0.1',
-    '--multicast-group', spec.network.group,
-    '--multicast-port', String(spec.network.port),
+    ...loopbackArgs(spec.network),
     ...labPeerArgs(spec.settings ?? {}, spec.connectOnDiscovery),
     '--json',
     ...(spec.interactive ? [] : ['--no-stdin']),

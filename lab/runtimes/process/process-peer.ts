@@ -22,6 +22,7 @@ export class ProcessPeer implements StartedPeer {
   constructor(
     readonly process: StartedPeerProcess,
     private readonly relaunch: Relauncher,
+    readonly bootMs?: number,
   ) {
     this.exited = process.exited.then((code) => ({ code, signal: process.child.signalCode }));
   }
@@ -52,7 +53,16 @@ export class ProcessPeer implements StartedPeer {
     const reading = { cpuUs: Number(stats.cpuUserUs) + Number(stats.cpuSystemUs), uptimeMs: Number(stats.uptimeMs) };
     const cpuPercent = this.last && cpuPercentBetween(this.last, reading);
     this.last = reading;
-    return { rssBytes: Number(stats.rssBytes), heapUsedBytes: Number(stats.heapUsedBytes), ...(cpuPercent === undefined ? {} : { cpuPercent }) };
+    const counters = stats.counters;
+    const announcementsReceived = (counters['discovery.multicast.received'] ?? 0) - (counters['discovery.multicast.self'] ?? 0);
+    return {
+      rssBytes: Number(stats.rssBytes),
+      heapUsedBytes: Number(stats.heapUsedBytes),
+      ...(cpuPercent === undefined ? {} : { cpuPercent }),
+      sessionsOpen: stats.sessionsOpen,
+      announcementsReceived: Number(announcementsReceived),
+      uptimeMs: Number(stats.uptimeMs),
+    };
   }
 
   async stop(): Promise<StoppedPeer> {

@@ -17,13 +17,29 @@ import type { PeerSpec, Runtime, StartedPeer } from '../runtime.js';
 import { PEERLAB_CLI, randomLoopbackNetwork, startPeerProcess, type LoopbackNetwork, type PeerProcessSpec } from './peer-process.js';
 import { NetworkThread } from './network/network-thread.js';
 import { ProcessNetFaults } from './process-net-faults.js';
+import { HostPool } from './host-pool.js';
 import { ProcessPeer } from './process-peer.js';
+import { StartPacer } from './start-pacer.js';
 
 /**
- * Peers booting at once. A peer takes about a second of CPU to boot; starting 50 at once
- * on 2 cores starves every one of them past its ready timeout, so fresh starts queue.
+ * How many peers boot at once: readiness-driven (start-pacer.ts). A peer process takes
+ * about a second of CPU to boot, so a start within 2 s means the machine has room for
+ * one more at once, and one over 5 s that it has too many; it begins at 2 per core and
+ * never exceeds 16 per core (file descriptors, ports and memory of boots in flight).
  */
-const MAX_BOOTING = Math.max(4, availableParallelism() * 4);
+function startPacer(): StartPacer {
+  const cores = availableParallelism();
+  return new StartPacer({ initial: 2 * cores, max: 16 * cores, quickMs: 2_000, slowMs: 5_000 });
+}
+
+/** The mechanisms of peer faults for a peer in a `peerlab host` (hosted-peer.ts). */
+const HOSTED_MECHANISMS: Readonly<Record<PeerFaultKind, string>> = {
+  kill: 'crash of the hosted peer (Host.StopPeer CRASH: sockets destroyed, nothing queued written)',
+  stop: 'graceful stop of the hosted peer (Host.StopPeer)',
+  restart: 'same data dir, same host process (Host.StartPeer)',
+  pause: 'hosted peer\'s events held unhandled (Host.PausePeer)',
+  unpause: 'held events handed on (Host.UnpausePeer)',
+};
 
 /** Steps this runtime cannot do: none (network faults go through the lab's network). */
 const UNSUPPORTED: Partial<Record<StepKind, string>> = {};
@@ -51,9 +67,13 @@ export interface ProcessRuntimeOptions {
 /** Real peer processes on this machine. */
 export class ProcessRuntime implements Runtime {
   readonly name = 'process';
-  readonly mechanisms: Readonly<Record<PeerFaultKind, string>> = {
+  private static readonly PROCESS_MECHANISMS: Readonly<Record<PeerFaultKind, string>> = {
     kill: 'SIGKILL', stop: 'SIGTERM', restart: 'same data dir, new process', pause: 'SIGSTOP', unpause: 'SIGCONT',
   };
+  /** How faults are done: by signals, or through the Host service once the run hosts its peers. */
+  get mechanisms(): Readonly<Record<PeerFaultKind, string>> {
+    return this.hosts.size > 0 ? HOSTED_MECHANISMS : ProcessRuntime.PROCESS_MECHANISMS;
+  }
   /** Partitions, shaping and resets, through the lab's network (when the run has it). */
   readonly networkFaults = new ProcessNetFaults(() => this.thread);
   private readonly live = new Set<ProcessPeer>();
@@ -64,13 +84,24 @@ export class ProcessRuntime implements Runtime {
   /** Every child spawned and not yet exited, ready or not: what killAllNow must reach. */
   private readonly children = new Set<ChildProcess>();
   private closed = false;
+  private readonly pacer = startPacer();
+  /** `peerlab host` processes, for peers started with peersPerProcess > 1. */
+  private readonly hosts: HostPool;
 
   private constructor(
     readonly dataRoot: string,
     private readonly ownsDataRoot: boolean,
     readonly network: LoopbackNetwork,
     private readonly startTimeoutMs: number,
-  ) {}
+  ) {
+    this.hosts = new HostPool({
+      dataRoot,
+      network,
+      hostStartTimeoutMs: startTimeoutMs,
+      onSpawn: (child) => this.track(child),
+      paced: (boot) => this.pacer.run(boot),
+    });
+  }
 
   /** Checks that the peer CLI is built and makes the run's data dir. */
   static async create(options: ProcessRuntimeOptions = {}): Promise<ProcessRuntime> {
@@ -86,27 +117,36 @@ export class ProcessRuntime implements Runtime {
   }
 
   start(spec: PeerSpec): Promise<StartedPeer> {
-    return this.bootSlot(() => this.launch(spec, 0));
+    const perProcess = spec.peersPerProcess ?? 1;
+    if (perProcess > 1) {
+      // The lab's proxy and relay tell links apart by process (its environment, its multicast port).
+      if (spec.linkFaults) {
+        return Promise.reject(new LabError(`cannot run ${spec.name} in a host of ${perProcess} peers: this run partitions, shapes or resets links, which needs a process per peer (set runtime.peers_per_process: 1)`));
+      }
+      return this.startHosted(spec, perProcess, 0);
+    }
+    return this.pacer.run(() => this.launch(spec, 0));
   }
 
-  private booting = 0;
-  private readonly bootQueue: Array<() => void> = [];
+  /** Boots allowed at once now (the pacer's limit), for progress and tests. */
+  get startConcurrency(): number {
+    return this.pacer.limit;
+  }
 
-  /** Runs `boot` once fewer than MAX_BOOTING peers are booting. */
-  private async bootSlot<T>(boot: () => Promise<T>): Promise<T> {
-    if (this.booting >= MAX_BOOTING) await new Promise<void>((resolve) => this.bootQueue.push(resolve));
-    this.booting++;
-    try {
-      return await boot();
-    } finally {
-      this.booting--;
-      this.bootQueue.shift()?.();
-    }
+  private startHosted(spec: PeerSpec, perProcess: number, grpcPort: number): Promise<StartedPeer> {
+    if (this.closed) return Promise.reject(new LabError(`cannot start ${spec.name}: the runtime is closed`));
+    return this.hosts.start(spec, perProcess, grpcPort, (port) => this.startHosted(spec, perProcess, port));
+  }
+
+  private track(child: ChildProcess): void {
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.live].map((p) => p.kill()));
+    await this.hosts.close();
     // Peers still starting are killed too; their launch() sees `closed` and gives up.
     this.killAllNow();
     this.live.clear();
@@ -138,18 +178,18 @@ export class ProcessRuntime implements Runtime {
       network,
       env: proxyEnv(spec.name, path?.proxyPort),
       grpcPort,
-      startTimeoutMs: this.startTimeoutMs,
+      startTimeoutMs: spec.readyTimeoutMs ?? this.startTimeoutMs,
       keepEvents: false,
-      onSpawn: (child) => {
-        this.children.add(child);
-        child.once('exit', () => this.children.delete(child));
-      },
+      onSpawn: (child) => this.track(child),
       settings: spec.settings,
       connectOnDiscovery: spec.connectOnDiscovery,
     };
     let child;
+    let bootMs = 0;
+    const launchedAt = performance.now();
     try {
       child = await startPeerProcess(processSpec);
+      bootMs = Math.round(performance.now() - launchedAt);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       // Someone took the old port while the peer was down: any free port will do.
@@ -167,7 +207,7 @@ export class ProcessRuntime implements Runtime {
     const peer: ProcessPeer = new ProcessPeer(child, () => {
       this.live.delete(peer);
       return this.launch(spec, port);
-    });
+    }, bootMs);
     this.live.add(peer);
     void peer.exited.then(() => this.live.delete(peer));
     return peer;
