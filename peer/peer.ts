@@ -316,6 +316,7 @@ function coreOptions(options: PeerOptions, seeds: { host: string; port: number }
     handshakeTimeoutMs: options.handshakeTimeoutMs,
     connectOnDiscovery: options.connectOnDiscovery,
     multicast: options.multicast.enabled,
+    registry: options.registries.length > 0,
     seeds,
     announceIntervalMs: options.announceIntervalMs,
     expireAfterMs: options.expireAfterMs,

@@ -18,6 +18,8 @@ const HINTS_PER_ANNOUNCEMENT = 16;
 export interface DiscoveryCoreOptions {
   name: string;
   multicast: boolean;
+  /** Announcements also go to registries (the shell publishes each `multicast` packet there too). */
+  registry?: boolean;
   /** Static seeds, in the order the shell numbers them. */
   seeds: { host: string; port: number }[];
   announceIntervalMs: number;
@@ -59,6 +61,7 @@ export class DiscoveryCore {
     this.seq = this.ctx.now.wallMs;
     // Shown from the start, like the multicast adapter's own drop counters.
     if (this.options.multicast) this.ctx.counters.add('discovery.multicast.dropped.stale', 0);
+    if (this.options.registry) this.ctx.counters.add('discovery.registry.dropped.stale', 0);
     this.announceAt = this.ctx.now.monoMs;
     this.tick();
   }
@@ -88,9 +91,9 @@ export class DiscoveryCore {
     return this.announceAt === undefined || expiry < this.announceAt ? expiry : this.announceAt;
   }
 
-  /** A verified announcement heard by multicast from `from`. */
-  onAnnouncement(announcement: Announcement, from: string): void {
-    this.receive(announcement, from, 'multicast');
+  /** A verified announcement heard by multicast (or read from a registry) from `from`. */
+  onAnnouncement(announcement: Announcement, from: string, source: 'multicast' | 'registry' = 'multicast'): void {
+    this.receive(announcement, from, source);
   }
 
   onSelfAddress(address: string): void {
@@ -124,7 +127,7 @@ export class DiscoveryCore {
 
   private announce(): void {
     const packet = this.ownAnnouncement();
-    if (this.options.multicast) this.ctx.push({ type: 'multicast', packet });
+    if (this.options.multicast || this.options.registry) this.ctx.push({ type: 'multicast', packet });
     this.options.seeds.forEach((_seed, seed) => {
       this.ctx.push({ type: 'seed_exchange', seed, request: SignedAnnouncement.decode(packet), timeoutMs: this.options.announceIntervalMs });
     });
@@ -165,7 +168,7 @@ export class DiscoveryCore {
    * already accepted (a replay, or the same one by a second path). Either is counted
    * as discovery.<source>.dropped.stale; see "Replays" in peer-table.ts.
    */
-  private receive(announcement: Announcement, sourceHost: string, source: 'multicast' | 'seed'): Reception {
+  private receive(announcement: Announcement, sourceHost: string, source: 'multicast' | 'seed' | 'registry'): Reception {
     const { wallMs, monoMs } = this.ctx.now;
     const observation = { ...observationFromAnnouncement(announcement, sourceHost), clockOffsetMs: announcement.sentAtMs - wallMs };
     let reception: Reception = 'accepted';
