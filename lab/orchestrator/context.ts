@@ -5,6 +5,7 @@ import type { GossipLedger } from './gossip-ledger.js';
 import type { DeliveryLedger } from './ledger.js';
 import type { LoadDriver } from './load-driver.js';
 import type { Progress } from './progress.js';
+import type { LabRegistry } from './registry.js';
 import type { Recorder } from './recorder.js';
 import type { StepSchedule } from './schedule.js';
 import type { NetworkView } from './view.js';
@@ -32,4 +33,6 @@ export interface RunContext {
   connectOnDiscovery: boolean;
   /** Start peers on a path the runtime controls (the scenario partitions, shapes or resets links). */
   linkFaults: boolean;
+  /** The scenario's registry (`registry: etcd`), once started; its peers discover through it. */
+  registry?: LabRegistry;
 }

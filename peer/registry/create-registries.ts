@@ -3,8 +3,6 @@ import type { CoreEvent } from '../core/events.js';
 import type { Counters } from '../counters.js';
 import { lanIPv4Addresses } from '../discovery/lan-interfaces.js';
 import type { PeerOptions } from '../options.js';
-import { ConsulRegistry } from './consul-registry.js';
-import { EtcdRegistry } from './etcd-registry.js';
 import { RegistryInbox } from './registry-inbox.js';
 import { parseRegistryUrl } from './registry-url.js';
 import type { Registry } from './registry.js';
@@ -28,18 +26,27 @@ export function registryTtlSeconds(options: PeerOptions): number {
   return Math.max(2, Math.ceil(options.expireAfterMs / 1000));
 }
 
-/** One adapter per URL; the options were validated, so every URL parses. */
-export function createRegistries(options: PeerOptions, selfId: string, counters: Counters, feed: (event: CoreEvent) => void): Registry[] {
+/**
+ * One adapter per URL; the options were validated, so every URL parses. The clients are
+ * loaded only when used: etcd3 parses its protos on import (about 0.4 s of CPU), which a
+ * peer without a registry should not pay at every start.
+ */
+export async function createRegistries(options: PeerOptions, selfId: string, counters: Counters, feed: (event: CoreEvent) => void): Promise<Registry[]> {
   if (options.registries.length === 0) return [];
   const inbox = new RegistryInbox(selfId, counters, feed);
   const own = { id: selfId, host: registryHost(options) };
   const ttlSeconds = registryTtlSeconds(options);
-  return options.registries.map((text) => {
+  const urls = options.registries.map((text) => {
     const url = parseRegistryUrl(text);
     if ('problem' in url) throw new Error(`--registry ${url.problem}`);
-    if (url.kind === 'etcd') return new EtcdRegistry({ host: url.host, port: url.port, prefix: url.prefix, ttlSeconds }, own, inbox, counters);
+    return url;
+  });
+  const { EtcdRegistry } = urls.some((u) => u.kind === 'etcd') ? await import('./etcd-registry.js') : { EtcdRegistry: undefined };
+  const { ConsulRegistry } = urls.some((u) => u.kind === 'consul') ? await import('./consul-registry.js') : { ConsulRegistry: undefined };
+  return urls.map((url) => {
+    if (url.kind === 'etcd') return new EtcdRegistry!({ host: url.host, port: url.port, prefix: url.prefix, ttlSeconds }, own, inbox, counters);
     // Half an interval between queries: an answer per interval at most, and no peer goes unheard for one.
     const minQueryGapMs = Math.min(options.announceIntervalMs / 2, 1000);
-    return new ConsulRegistry({ host: url.host, port: url.port, ttlSeconds, waitMs: 30_000, minQueryGapMs }, own, inbox, counters);
+    return new ConsulRegistry!({ host: url.host, port: url.port, ttlSeconds, waitMs: 30_000, minQueryGapMs }, own, inbox, counters);
   });
 }

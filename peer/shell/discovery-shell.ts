@@ -33,7 +33,7 @@ export class DiscoveryShell {
 
   /** Opens the multicast sockets, if multicast is on, and starts watching the registries. */
   async start(selfId: string): Promise<void> {
-    this.registries = createRegistries(this.options, selfId, this.counters, this.feed);
+    this.registries = await createRegistries(this.options, selfId, this.counters, this.feed);
     for (const registry of this.registries) registry.start();
     const { multicast } = this.options;
     if (!multicast.enabled) return;
