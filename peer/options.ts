@@ -42,6 +42,10 @@ export interface PeerOptions {
   maxAnnouncementsPerSecond: number;
   /** Static seeds, `host:port` of another peer's PeerWire server. */
   seeds: string[];
+  /** Registries to register in and watch: `etcd://HOST:PORT[/prefix]`, `consul://HOST:PORT`. */
+  registries: string[];
+  /** The address written beside this peer's announcement in a registry; undefined: --host, or the first LAN address. */
+  registryAddress: string | undefined;
   keepaliveMs: number;
   /** How long a dial's handshake may take; also how long a wire connection may go without proving itself. */
   handshakeTimeoutMs: number;

@@ -389,6 +389,7 @@ export function coreOptions(options: PeerOptions, seeds: { host: string; port: n
     handshakeTimeoutMs: options.handshakeTimeoutMs,
     connectOnDiscovery: options.connectOnDiscovery,
     multicast: options.multicast.enabled,
+    registry: options.registries.length > 0,
     seeds,
     announceIntervalMs: options.announceIntervalMs,
     expireAfterMs: options.expireAfterMs,

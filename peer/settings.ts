@@ -10,10 +10,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isIPv4 } from 'node:net';
 import { DEFAULT_GOSSIP_OPTIONS } from './core/gossip-router.js';
-import { nameProblem } from './discovery/announcement-fields.js';
+import { hostProblem, nameProblem } from './discovery/announcement-fields.js';
 import { isMulticastGroup } from './discovery/discovery-options.js';
 import { ANNOUNCE_WINDOW_LIMITS, DEFAULT_ANNOUNCE_WINDOW_MS } from './discovery/freshness.js';
 import { splitHostPort } from './host-port.js';
+import { parseRegistryUrl } from './registry/registry-url.js';
 import { quote } from './limits.js';
 import type { PeerOptions } from './options.js';
 
@@ -142,6 +143,16 @@ const TABLE = [
     name: 'seeds', flag: '--seed', arg: 'HOST:PORT', kind: 'list', default: [],
     check: (seeds) => seeds.map((seed) => splitHostPort(seed)).map((seed) => ('problem' in seed ? seed.problem : undefined)).find((p) => p !== undefined),
     help: "another peer's gRPC address; the two trade signed announcements every interval (repeatable)",
+  }),
+  setting({
+    name: 'registries', flag: '--registry', arg: 'URL', kind: 'list', default: [],
+    check: (urls) => urls.map(parseRegistryUrl).map((url) => ('problem' in url ? url.problem : undefined)).find((p) => p !== undefined),
+    help: '`etcd://HOST:PORT[/prefix]` or `consul://HOST:PORT`: register there and watch it for peers, as with multicast (repeatable; see [Registries](#registries))',
+  }),
+  setting({
+    name: 'registryAddress', flag: '--registry-address', kind: 'address', default: undefined, defaultText: '`--host`, or the first LAN IPv4 address',
+    check: (address) => (address === undefined || hostProblem(address) === undefined ? undefined : `must be a host name or address, got ${quote(address)}`),
+    help: 'address other peers dial, written beside the signed announcement in a registry entry',
   }),
   setting({ name: 'keepaliveMs', flag: '--keepalive', scenario: 'keepalive_interval', kind: 'duration', default: 5000, min: 100, help: 'ping sessions this often; close one silent for 3 × this' }),
   setting({

@@ -5,9 +5,10 @@
 # Debian/Ubuntu machine before `npm test`.
 #   python3-grpcio, python3-grpc-tools  the control API client in a second language
 #   chromium                            opens report.html headless
+#   etcd-server                         a real registry for the --registry etcd:// tests and scenarios
 set -euo pipefail
 
-if [ $# -gt 0 ]; then packages=("$@"); else packages=(python3-grpcio python3-grpc-tools chromium); fi
+if [ $# -gt 0 ]; then packages=("$@"); else packages=(python3-grpcio python3-grpc-tools chromium etcd-server); fi
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

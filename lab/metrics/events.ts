@@ -47,7 +47,7 @@ export interface PeerDownEvent { t: number; type: 'peer_down'; peer: string; oth
 /** `peer` opened a session with `other`; handshakeMs is 0 on the answering side. */
 export interface SessionUpEvent { t: number; type: 'session_up'; peer: string; other: string; handshakeMs: number; }
 
-export type FaultKind = 'kill' | 'stop' | 'restart' | 'join' | 'pause' | 'unpause' | 'partition' | 'heal' | 'link';
+export type FaultKind = 'kill' | 'stop' | 'restart' | 'join' | 'pause' | 'unpause' | 'partition' | 'heal' | 'link' | 'registry';
 
 /** The lab injected a fault. */
 export interface FaultEvent {

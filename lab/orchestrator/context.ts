@@ -6,6 +6,7 @@ import type { GossipLedger } from './gossip-ledger.js';
 import type { DeliveryLedger } from './ledger.js';
 import type { LoadDriver } from './load-driver.js';
 import type { Progress } from './progress.js';
+import type { LabRegistry } from './registry.js';
 import type { Recorder } from './recorder.js';
 import type { StepSchedule } from './schedule.js';
 import type { NetworkView } from './view.js';
@@ -35,4 +36,6 @@ export interface RunContext {
   linkFaults: boolean;
   /** Ready timeout, slow threshold and peers per process for this fleet. */
   plan: FleetPlan;
+  /** The scenario's registry (`registry: etcd`), once started; its peers discover through it. */
+  registry?: LabRegistry;
 }

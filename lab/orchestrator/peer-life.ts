@@ -15,9 +15,12 @@ const SETTLE_SENDS_MS = 5_000;
 
 /** The spec a slot's peer is started with. */
 export function specFor(ctx: RunContext, slot: PeerSlot): PeerSpec {
+  const { peer } = ctx.scenario;
+  // The registry's flags go before the scenario's own args, which still win.
+  const settings = ctx.registry ? { ...peer, args: [...ctx.registry.peerArgs, ...(peer.args ?? [])] } : peer;
   return {
     name: slot.name,
-    settings: ctx.scenario.peer,
+    settings,
     connectOnDiscovery: ctx.connectOnDiscovery,
     linkFaults: ctx.linkFaults,
     readyTimeoutMs: ctx.plan.readyTimeoutMs,

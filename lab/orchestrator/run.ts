@@ -26,6 +26,7 @@ import { GossipLedger } from './gossip-ledger.js';
 import { DeliveryLedger } from './ledger.js';
 import { silentProgress, type Progress } from './progress.js';
 import { Recorder } from './recorder.js';
+import { LabRegistry } from './registry.js';
 import { Sampler } from './sampler.js';
 import { StepSchedule } from './schedule.js';
 import { runStep } from './steps/index.js';
@@ -115,6 +116,8 @@ export async function executeRun(scenario: Scenario, runtime: Runtime, options: 
   sampler.start();
   let error: Error | undefined;
   try {
+    const registry = await LabRegistry.start(scenario);
+    if (registry) ctx.registry = registry;
     for (const step of scenario.steps) await runStep(step, ctx);
     await finishLoads(ctx);
     // Whatever was sent in the last moments gets a bounded chance to arrive.
@@ -201,4 +204,5 @@ async function teardown(ctx: RunContext): Promise<void> {
       if (peer) await peer.kill();
     }),
   );
+  await ctx.registry?.close().catch(() => undefined);
 }

@@ -25,6 +25,10 @@ import { SUPPORTED_CONDITIONS } from './steps/wait-for.js';
  * link faults (see usesLinkFaults); otherwise its peers connect directly.
  */
 export function assertRuntimeSupports(scenario: Scenario, runtime: Runtime): void {
+  // The lab's etcd listens on this machine's loopback: only peers on the host reach it.
+  if (scenario.registry && runtime.name !== 'process') {
+    throw new ScenarioError(scenario.file, 'registry', `registry: ${scenario.registry} runs on --runtime process only (the lab's etcd listens on 127.0.0.1), not --runtime ${runtime.name}`);
+  }
   for (const step of scenario.steps) {
     const at = `steps[${step.index}].${step.kind}`;
     const reason = runtime.unsupported(step.kind);

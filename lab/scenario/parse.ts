@@ -10,9 +10,9 @@ import { Roster } from './roster.js';
 import { parseSlo } from './slo.js';
 import { readRuntimeSettings, RUNTIME_FIELDS } from './runtime-fields.js';
 import { readStep } from './steps.js';
-import type { ParamValue, Scenario } from './types.js';
+import type { ParamValue, Scenario, Step } from './types.js';
 
-const TOP_LEVEL = ['name', 'description', 'seed', 'repeat', 'params', 'peer', 'network', 'runtime', 'steps', 'slos'] as const;
+const TOP_LEVEL = ['name', 'description', 'seed', 'repeat', 'params', 'peer', 'network', 'runtime', 'registry', 'steps', 'slos'] as const;
 /** A run's seed when the file gives none. */
 export const DEFAULT_SEED = 1;
 /** The most runs one report may hold: enough for any statistic, few enough to finish. */
@@ -57,6 +57,23 @@ export function parseScenario(text: string, fileName: string, overrides: Record<
       overrides: { ...overrides },
     };
   });
+}
+
+/**
+ * `registry: etcd`, and the registry steps it allows: they stop a running registry and
+ * start a stopped one, in turn.
+ */
+function readRegistry(value: unknown, steps: Step[], f: Fields): 'etcd' | undefined {
+  const registry = value === undefined ? undefined : f.oneOf(value, 'registry', ['etcd'] as const);
+  let running = true;
+  for (const step of steps) {
+    if (step.kind !== 'registry') continue;
+    const at = `steps[${step.index}].registry`;
+    if (!registry) f.fail(at, 'needs a registry to stop or start: add "registry: etcd" at the top of the scenario');
+    if ((step.action === 'stop') !== running) f.fail(at, `the registry is already ${running ? 'running' : 'stopped'}`);
+    running = !running;
+  }
+  return registry;
 }
 
 function parseYaml(text: string, fileName: string): unknown {
@@ -115,6 +132,7 @@ function buildScenario(tree: Record<string, unknown>, f: Fields): Omit<Scenario,
   const steps = rawSteps.map((raw, i) => readStep(raw, i, f, roster));
   if (steps[0]?.kind !== 'start') f.fail('steps[0]', `the first step must be start, got ${steps[0]?.kind}`);
   const network = readNetwork(tree.network, f);
+  const registry = readRegistry(tree.registry, steps, f);
   const slos = tree.slos === undefined || tree.slos === null ? [] : f.list(tree.slos, 'slos', 'SLO expressions').map((s, i) => parseSlo(s, join('slos', i), f));
   return {
     name: f.string(tree.name, 'name'),
@@ -125,6 +143,7 @@ function buildScenario(tree: Record<string, unknown>, f: Fields): Omit<Scenario,
     peer: readPeerSettings(tree.peer, f),
     ...(network ? { network } : {}),
     runtime: readRuntimeSettings(tree.runtime, f),
+    ...(registry ? { registry } : {}),
     steps,
     slos,
     tree,

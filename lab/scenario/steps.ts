@@ -8,7 +8,7 @@ import type { LoadStep, PeerFaultKind, Step, StepKind } from './types.js';
 
 export const STEP_KINDS: readonly StepKind[] = [
   'start', 'wait_for', 'load', 'kill', 'stop', 'restart', 'join', 'pause_load', 'resume_load',
-  'sleep', 'pause', 'unpause', 'partition', 'heal', 'link',
+  'sleep', 'pause', 'unpause', 'partition', 'heal', 'link', 'registry',
 ];
 const BARE_KINDS = ['pause_load', 'resume_load', 'heal'] as const;
 const PEER_FAULTS: readonly PeerFaultKind[] = ['kill', 'stop', 'restart', 'pause', 'unpause'];
@@ -91,6 +91,13 @@ function readBody(kind: StepKind, body: unknown, path: string, index: number, f:
         setsShape: !reset || shapeKeys.some((key) => m[key] !== undefined),
         ...labelled(m),
       };
+    }
+    case 'registry': {
+      const m = f.map(body, path, ['stop', 'start', 'label']);
+      const stop = m.stop === undefined ? false : f.boolean(m.stop, at('stop'));
+      const start = m.start === undefined ? false : f.boolean(m.start, at('start'));
+      if (stop === start) f.fail(path, 'must be { stop: true } or { start: true }');
+      return { kind, action: stop ? 'stop' : 'start', ...labelled(m) };
     }
     default:
       if ((BARE_KINDS as readonly string[]).includes(kind)) {

@@ -83,9 +83,12 @@ export interface LinkStep extends StepBase {
   setsShape: boolean;
 }
 
+/** `registry: { stop: true }` / `registry: { start: true }`: the lab's etcd goes down / comes back. */
+export interface RegistryStep extends StepBase { kind: 'registry'; action: 'stop' | 'start'; }
+
 export type Step =
   | StartStep | JoinStep | WaitForStep | LoadStep | PeerFaultStep
-  | BareStep | SleepStep | PartitionStep | LinkStep;
+  | BareStep | SleepStep | PartitionStep | LinkStep | RegistryStep;
 export type StepKind = Step['kind'];
 
 export type SloOp = '<' | '<=' | '>' | '>=' | '==';
@@ -131,6 +134,8 @@ export interface Scenario {
   network?: NetworkProfile;
   /** The `runtime:` section ({} when absent). */
   runtime: RuntimeSettings;
+  /** `registry: etcd`: the lab runs an etcd and its peers discover through it instead of multicast. */
+  registry?: 'etcd';
   steps: Step[];
   slos: Slo[];
   /**

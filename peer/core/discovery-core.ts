@@ -21,6 +21,8 @@ const HINTS_PER_ANNOUNCEMENT = 16;
 export interface DiscoveryCoreOptions {
   name: string;
   multicast: boolean;
+  /** Announcements also go to registries (the shell publishes each `multicast` packet there too). */
+  registry?: boolean;
   /** Static seeds, in the order the shell numbers them. */
   seeds: { host: string; port: number }[];
   announceIntervalMs: number;
@@ -68,8 +70,9 @@ export class DiscoveryCore {
   start(grpcPort: number): void {
     this.grpcPort = grpcPort;
     // Shown from the start, like the multicast adapter's own drop counters.
-    if (this.options.multicast) {
-      for (const reason of ['stale', 'bad_signature']) this.ctx.counters.add(`discovery.multicast.dropped.${reason}`, 0);
+    for (const source of ['multicast', 'registry'] as const) {
+      if (!this.options[source]) continue;
+      for (const reason of ['stale', 'bad_signature']) this.ctx.counters.add(`discovery.${source}.dropped.${reason}`, 0);
     }
     this.ctx.counters.add('discovery.signature_checks', 0);
     this.ctx.counters.add('discovery.chain_checks', 0);
@@ -103,16 +106,16 @@ export class DiscoveryCore {
     return this.announceAt === undefined || expiry < this.announceAt ? expiry : this.announceAt;
   }
 
-  /** A well-formed announcement heard by multicast from `from`; its sender is checked here. */
-  onAnnouncement(heard: WellFormedAnnouncement, from: string): void {
+  /** A well-formed announcement heard by multicast (or read from a registry) from `from`; its sender is checked here. */
+  onAnnouncement(heard: WellFormedAnnouncement, from: string, source: 'multicast' | 'registry' = 'multicast'): void {
     if (heard.announcement.id === this.ctx.identity.id) return;
     const verified = this.verifier.verify(heard);
     if (!verified) {
-      this.ctx.counters.add('discovery.multicast.dropped.bad_signature');
+      this.ctx.counters.add(`discovery.${source}.dropped.bad_signature`);
       return;
     }
     // A repeat believed by its chain: its hints are not covered by a signature, so they are not read.
-    this.receive(heard.announcement, from, 'multicast', verified === 'signature');
+    this.receive(heard.announcement, from, source, verified === 'signature');
   }
 
   onSelfAddress(address: string): void {
@@ -169,8 +172,9 @@ export class DiscoveryCore {
   private announce(): void {
     const claim = this.slots.next(this.ctx.now.wallMs);
     // Multicast carries no hints: everyone on the group hears everyone anyway, and a
-    // repeat's hints would not be read (see onAnnouncement). Seeds get them.
-    if (this.options.multicast) this.ctx.push({ type: 'multicast', packet: this.ownAnnouncement(claim, false) });
+    // repeat's hints would not be read (see onAnnouncement). Seeds get them. A registry
+    // adapter publishes this same packet.
+    if (this.options.multicast || this.options.registry) this.ctx.push({ type: 'multicast', packet: this.ownAnnouncement(claim, false) });
     if (this.options.seeds.length > 0) {
       const request = SignedAnnouncement.decode(this.ownAnnouncement(claim, true));
       this.options.seeds.forEach((_seed, seed) => this.ctx.push({ type: 'seed_exchange', seed, request, timeoutMs: this.pace.intervalMs }));
@@ -216,7 +220,7 @@ export class DiscoveryCore {
    * already accepted (a replay, or the same one by a second path). Either is counted
    * as discovery.<source>.dropped.stale; see "Replays" in peer-table.ts.
    */
-  private receive(announcement: Announcement, sourceHost: string, source: 'multicast' | 'seed', readHints: boolean): Reception {
+  private receive(announcement: Announcement, sourceHost: string, source: 'multicast' | 'seed' | 'registry', readHints: boolean): Reception {
     const { wallMs, monoMs } = this.ctx.now;
     const observation = { ...observationFromAnnouncement(announcement, sourceHost), clockOffsetMs: announcement.sentAtMs - wallMs };
     let reception: Reception = 'accepted';

@@ -41,7 +41,7 @@ export type CoreEvent =
   | { type: 'items_received'; session: SessionId; items: Item[] }
   | { type: 'session_closed'; session: SessionId; reason: string }
   // Discovery
-  | { type: 'announcement_heard'; heard: WellFormedAnnouncement; from: string }
+  | { type: 'announcement_heard'; heard: WellFormedAnnouncement; from: string; source?: 'registry' }
   | { type: 'self_address'; address: string }
   | { type: 'exchange_received'; call: CallId; request: SignedAnnouncement; fromHost: string }
   | { type: 'seed_replied'; seed: number; reply: SignedAnnouncement }

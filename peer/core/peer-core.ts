@@ -32,6 +32,8 @@ export interface PeerCoreOptions {
   /** Open a session to every peer as soon as it is discovered. */
   connectOnDiscovery: boolean;
   multicast: boolean;
+  /** Announcements also go to registries. */
+  registry?: boolean;
   seeds: { host: string; port: number }[];
   announceIntervalMs: number;
   expireAfterMs: number;
@@ -287,7 +289,7 @@ export class PeerCore {
       case 'session_closed':
         return this.sessions.onClosed(event.session, event.reason);
       case 'announcement_heard':
-        return this.discovery.onAnnouncement(event.heard, event.from);
+        return this.discovery.onAnnouncement(event.heard, event.from, event.source);
       case 'self_address':
         return this.discovery.onSelfAddress(event.address);
       case 'exchange_received':

@@ -1,6 +1,6 @@
 /**
- * The sockets of discovery: the UDP multicast adapter and the gRPC clients of
- * static seeds. What they hear goes to the core as events; when to announce,
+ * The sockets of discovery: the UDP multicast adapter, the registries (etcd,
+ * Consul) and the gRPC clients of static seeds. What they hear goes to the core as events; when to announce,
  * and what to believe, is the core's (core/discovery-core.ts).
  */
 import * as grpc from '@grpc/grpc-js';
@@ -10,12 +10,15 @@ import type { CoreEvent } from '../core/events.js';
 import type { Counters } from '../counters.js';
 import { MulticastDiscovery } from '../discovery/multicast.js';
 import type { PeerOptions } from '../options.js';
+import { createRegistries } from '../registry/create-registries.js';
+import type { Registry } from '../registry/registry.js';
 import { grpcTarget, WIRE_GRPC_OPTIONS } from './wire-options.js';
 
 type DiscoveryAction = Extract<Action, { type: 'multicast' | 'seed_exchange' }>;
 
 export class DiscoveryShell {
   private multicast: MulticastDiscovery | undefined;
+  private registries: Registry[] = [];
   private readonly seedClients: PeerWireClient[];
 
   constructor(
@@ -28,8 +31,10 @@ export class DiscoveryShell {
     this.seedClients = seeds.map(({ host, port }) => new PeerWireClient(grpcTarget(host, port), grpc.credentials.createInsecure(), WIRE_GRPC_OPTIONS));
   }
 
-  /** Opens the multicast sockets, if multicast is on. */
+  /** Opens the multicast sockets, if multicast is on, and starts watching the registries. */
   async start(selfId: string): Promise<void> {
+    this.registries = await createRegistries(this.options, selfId, this.counters, this.feed);
+    for (const registry of this.registries) registry.start();
     const { multicast } = this.options;
     if (!multicast.enabled) return;
     this.multicast = new MulticastDiscovery({
@@ -46,11 +51,13 @@ export class DiscoveryShell {
 
   async stop(): Promise<void> {
     for (const client of this.seedClients) client.close();
-    await this.multicast?.stop();
+    await Promise.all([this.multicast?.stop(), ...this.registries.map((registry) => registry.stop())]);
   }
 
   execute(action: DiscoveryAction): void {
     if (action.type === 'multicast') {
+      // The core's announcement goes everywhere it announces: the registries re-publish it.
+      for (const registry of this.registries) registry.publish(action.packet);
       this.multicast?.send(action.packet).catch(() => this.counters.add('discovery.send_errors'));
       return;
     }

@@ -8,6 +8,7 @@ import type { RunContext } from '../context.js';
 import { faultStep } from './faults.js';
 import { loadControlStep, loadStep } from './load.js';
 import { healStep, linkStep, partitionStep } from './network.js';
+import { registryStep } from './registry.js';
 import { sleepStep } from './sleep.js';
 import { startStep } from './start.js';
 import type { StepResult } from './step-result.js';
@@ -33,6 +34,7 @@ const HANDLERS: Record<StepKind, Handler> = {
   partition: partitionStep,
   heal: healStep,
   link: linkStep,
+  registry: registryStep,
 };
 
 /** Runs `step`; throws (after recording `failed`) when it fails. */
@@ -88,6 +90,8 @@ function beginDetail(step: Step): unknown {
         ...(step.setsShape ? { delayMs: step.delayMs, jitterMs: step.jitterMs, loss: step.loss, bandwidthBps: step.bandwidthBps } : {}),
         reset: step.reset,
       };
+    case 'registry':
+      return { action: step.action };
     default:
       return undefined;
   }
