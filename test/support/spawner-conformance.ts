@@ -130,10 +130,12 @@ export function spawnerConformance(kind: string, factory: SpawnerFactory): void 
 
     it('a failed start (an impossible timeout) leaves nothing behind', { timeout }, async () => {
       const spawner = await create({ startTimeoutMs: 1 });
+      // What the spawner itself keeps (a network of its own) is not the failed start's.
+      const before = await factory.leftovers(stateDir);
       await expect(spawner.startFor('hana')).rejects.toThrow(/timeout|within/);
       await expect(spawner.startVacant()).rejects.toThrow(/timeout|within/);
       expect(await spawner.list()).toEqual([]);
-      expect(await factory.leftovers(stateDir)).toEqual([]);
+      expect(await factory.leftovers(stateDir)).toEqual(before);
     });
   });
 }
