@@ -23,6 +23,8 @@ export interface FoundInstance {
   generation: string;
   /** Its container runs (swarm: the task's container). */
   running: boolean;
+  /** Its container has exited (or died): it will not run again by itself. */
+  exited: boolean;
   createdAtMs: number;
   /** The container, once there is one (a swarm task may not be scheduled yet). */
   container: Docker.Container | undefined;

@@ -105,7 +105,7 @@ export class ContainerSpawner implements InspectableSpawner {
     for (const found of await this.backend.find()) {
       const busy = this.claiming.has(found.instanceId);
       // Nobody's and out of date or dead: removed, not listed.
-      if (!busy && found.user === undefined && (found.generation !== this.generation || (!found.running && found.container))) await this.backend.remove(found);
+      if (!busy && found.user === undefined && (found.generation !== this.generation || found.exited)) await this.backend.remove(found);
       else views.push(await this.view(found));
     }
     return views;
@@ -141,7 +141,7 @@ export class ContainerSpawner implements InspectableSpawner {
     let live: FoundInstance | undefined;
     for (const found of (await this.backend.find()).filter((f) => f.user === user)) {
       if (found.running && live === undefined) live = found;
-      else await this.retire(found);
+      else if (found.exited || found.running) await this.retire(found);
     }
     return live;
   }
@@ -173,7 +173,7 @@ export class ContainerSpawner implements InspectableSpawner {
       for (;;) {
         const found = await this.backend.get(instanceId);
         if (found?.running && (await vacantState((await this.backend.endpoints(found)).claim, this.secrets.token('claim', instanceId), 1_000)) === 'vacant') return found;
-        if (found && !found.running && found.container) throw new SpawnerError(`vacant peer ${instanceId} exited before it listened for its claim`);
+        if (found?.exited) throw new SpawnerError(`vacant peer ${instanceId} exited before it listened for its claim`);
         if (Date.now() >= deadline) throw new SpawnerError(`vacant peer ${instanceId} did not listen for its claim within the start timeout`);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
@@ -225,7 +225,7 @@ export class ContainerSpawner implements InspectableSpawner {
   }
 
   private async view(found: FoundInstance): Promise<PeerInstance> {
-    const state = !found.running ? (found.container ? 'stopped' : 'starting') : this.claiming.has(found.instanceId) ? 'starting' : found.user === undefined ? 'vacant' : 'claimed';
+    const state = !found.running ? (found.exited ? 'stopped' : 'starting') : this.claiming.has(found.instanceId) ? 'starting' : found.user === undefined ? 'vacant' : 'claimed';
     return {
       instanceId: found.instanceId,
       user: found.user,

@@ -78,6 +78,7 @@ export class DockerBackend implements ContainerBackend {
         user: suffix.startsWith('.') ? suffix.slice(1) : undefined,
         generation: c.Labels[LABELS.generation] ?? '',
         running: c.State === 'running',
+        exited: c.State === 'exited' || c.State === 'dead',
         createdAtMs: c.Created * 1000,
         container: docker().getContainer(c.Id),
       };
