@@ -134,7 +134,7 @@ const commands = {
   /** Waits until peer `index` has heard every one of `ids` announce itself. */
   async waitDiscovered({ index, ids, timeoutMs }: { index: number; ids: string[]; timeoutMs: number }): Promise<void> {
     const tracked = at(index);
-    await tracked.waitUntil(() => ids.every((id) => tracked.peer.discovery.table.get(id) !== undefined), timeoutMs, `discovery of ${ids.length} peers`);
+    await tracked.waitUntil(() => ids.every((id) => tracked.peer.knowsPeer(id)), timeoutMs, `discovery of ${ids.length} peers`);
   },
 
   /** Sends one message from peer `index` to each of `ids` (opening a session to each) and waits for every ack. */
@@ -150,7 +150,7 @@ const commands = {
         ]);
       }),
     );
-    await tracked.waitUntil(() => ids.every((id) => tracked.peer.sessions.isUp(id)), timeoutMs, 'sessions up');
+    await tracked.waitUntil(() => ids.every((id) => tracked.peer.isSessionUp(id)), timeoutMs, 'sessions up');
     return { ms: performance.now() - started };
   },
 
@@ -168,8 +168,8 @@ const commands = {
 
   /** Sealed ping round trips from peer `index` to `peerId`, one at a time, in µs. */
   async pingRtt({ index, peerId, warmup, samples, maxMs }: { index: number; peerId: string; warmup: number; samples: number; maxMs: number }) {
-    const sessions = at(index).peer.sessions;
-    return timeSequential(async () => void (await sessions.ping(peerId)), { warmup, samples, maxMs });
+    const { peer } = at(index);
+    return timeSequential(async () => void (await peer.ping(peerId)), { warmup, samples, maxMs });
   },
 
   /** Direct messages one at a time, send() to the ack's 'delivered' event, in µs. */
@@ -239,7 +239,7 @@ const commands = {
     let onIdle: (() => void) | undefined;
     const one = (): void => {
       outstanding++;
-      tracked.peer.sessions.ping(peerId).then(
+      tracked.peer.ping(peerId).then(
         () => {
           outstanding--;
           tracked.pongs++;

@@ -10,7 +10,7 @@ import { encodeAnnouncement, signAnnouncement } from '../peer/discovery/announce
 import { generateIdentity, type Identity } from '../peer/identity/identity.js';
 import { PROTOCOL_VERSION } from '../peer/limits.js';
 import { createInit, generateEphemeralKey } from '../peer/session/handshake.js';
-import { SESSION_METADATA_KEY } from '../peer/session/session-manager.js';
+import { SESSION_METADATA_KEY } from '../peer/shell/wire-options.js';
 import { openLoopbackSender } from './support/multicast-loopback.js';
 import { openHostileSession } from './support/hostile-session.js';
 import { createPeers, type PeerFleet } from './support/peers.js';

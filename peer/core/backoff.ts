@@ -20,8 +20,9 @@ export class Backoff {
   private readonly states = new Map<string, State>();
 
   constructor(
-    private readonly options: BackoffOptions = DEFAULT_BACKOFF,
-    private readonly random: () => number = Math.random,
+    private readonly options: BackoffOptions,
+    /** Uniform in [0, 1): injected, so a seeded run jitters the same way every time. */
+    private readonly random: () => number,
   ) {}
 
   /** True when an attempt for `key` may start now. */

@@ -78,8 +78,9 @@ export class GossipRouter {
   constructor(
     private readonly selfId: string,
     private readonly store: GossipStoreView,
-    private readonly options: GossipOptions = DEFAULT_GOSSIP_OPTIONS,
-    private readonly random: () => number = Math.random,
+    private readonly options: GossipOptions,
+    /** Uniform in [0, 1): injected, so a seeded run picks the same neighbours every time. */
+    private readonly random: () => number,
     private readonly verify = verifyGroupMessage,
   ) {
     this.seen = new SeenCache(options.seenCapacity, options.seenMaxAgeMs);

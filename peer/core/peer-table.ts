@@ -199,9 +199,9 @@ export class PeerTable {
 
   /** When the next peer would expire (ms, same clock as `now`); undefined when the table is empty. */
   nextExpiryAt(): number | undefined {
-    const oldest = [first(this.direct), first(this.tentative)].filter((e): e is Entry => e !== undefined);
-    if (oldest.length === 0) return undefined;
-    return Math.min(...oldest.map((e) => e.lastSeenAt)) + this.expireAfterMs;
+    // Asked after every event the peer core handles: no arrays here.
+    const oldest = Math.min(first(this.direct)?.lastSeenAt ?? Infinity, first(this.tentative)?.lastSeenAt ?? Infinity);
+    return oldest === Infinity ? undefined : oldest + this.expireAfterMs;
   }
 
   /** The peer with this id, or undefined. */

@@ -3,7 +3,9 @@
  * received ones. Pure functions, no IO; the same bytes travel over UDP multicast
  * and the Exchange RPC.
  */
-import { idFromPublicKey, verifySignature, type Identity } from '../identity/identity.js';
+import type { Crypto } from '../core/crypto.js';
+import { nodeCrypto } from '../crypto/node-crypto.js';
+import { idFromPublicKey, type Identity } from '../identity/identity.js';
 import { LIMITS, PROTOCOL_VERSION, quote } from '../limits.js';
 import { Announcement, SignedAnnouncement, type KnownPeer } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
 import { hostProblem, isValidKnownPeer, nameProblem, portProblem } from './announcement-fields.js';
@@ -104,7 +106,7 @@ export function signAnnouncement(identity: Identity, announcement: Announcement)
 }
 
 /** Checks a received packet. Never throws, whatever the bytes: a bad packet yields a drop reason. */
-export function decodeAnnouncement(bytes: Uint8Array): DecodeResult {
+export function decodeAnnouncement(bytes: Uint8Array, crypto: Crypto = nodeCrypto): DecodeResult {
   if (bytes.length > LIMITS.announcementBytes) return { ok: false, reason: 'oversized' };
   let signed: SignedAnnouncement;
   try {
@@ -112,14 +114,14 @@ export function decodeAnnouncement(bytes: Uint8Array): DecodeResult {
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  return verifyAnnouncement(signed);
+  return verifyAnnouncement(signed, crypto);
 }
 
 /**
  * Checks an already-decoded SignedAnnouncement (what the Exchange RPC receives).
  * Never throws. Cheap checks come first; the signature, the costly one, last.
  */
-export function verifyAnnouncement(signed: SignedAnnouncement): DecodeResult {
+export function verifyAnnouncement(signed: SignedAnnouncement, crypto: Crypto = nodeCrypto): DecodeResult {
   try {
     const { body, signature } = signed;
     if (body.length + signature.length > LIMITS.announcementBytes) return { ok: false, reason: 'oversized' };
@@ -136,7 +138,7 @@ export function verifyAnnouncement(signed: SignedAnnouncement): DecodeResult {
     if (announcement.id !== idFromPublicKey(announcement.publicKey)) return { ok: false, reason: 'id_mismatch' };
     if (!hasValidFields(announcement)) return { ok: false, reason: 'invalid_field' };
     const signedBytes = Buffer.concat([ANNOUNCE_SIGNING_CONTEXT, body]);
-    if (!verifySignature(announcement.publicKey, signedBytes, signature)) return { ok: false, reason: 'bad_signature' };
+    if (!crypto.verify(announcement.publicKey, signedBytes, signature)) return { ok: false, reason: 'bad_signature' };
     return { ok: true, announcement };
   } catch {
     // Nothing above should throw; if a library does, the packet is still only dropped.

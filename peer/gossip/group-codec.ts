@@ -7,7 +7,9 @@
 import { createHash } from 'node:crypto';
 import { GroupBody, type GroupMessage } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
 import type { HlcTimestamp } from '../core/hlc.js';
-import { idFromPublicKey, verifySignature, type Identity } from '../identity/identity.js';
+import type { Crypto } from '../core/crypto.js';
+import { nodeCrypto } from '../crypto/node-crypto.js';
+import { idFromPublicKey, type Identity } from '../identity/identity.js';
 import { nameProblem } from '../discovery/announcement-fields.js';
 import { LIMITS, utf8Length } from '../limits.js';
 
@@ -63,7 +65,7 @@ export function createGroupMessage(
 }
 
 /** Checks a group message received from anyone; never throws. */
-export function verifyGroupMessage(wire: GroupMessage): { ok: true; message: VerifiedGroupMessage } | { ok: false; reason: GroupRejectReason } {
+export function verifyGroupMessage(wire: GroupMessage, crypto: Crypto = nodeCrypto): { ok: true; message: VerifiedGroupMessage } | { ok: false; reason: GroupRejectReason } {
   if (wire.body.length > LIMITS.messageTextBytes + 512) return { ok: false, reason: 'too_large' };
   if (wire.authorKey.length !== 32 || wire.signature.length !== 64) return { ok: false, reason: 'malformed' };
   let body: GroupBody;
@@ -82,7 +84,7 @@ export function verifyGroupMessage(wire: GroupMessage): { ok: true; message: Ver
   ) {
     return { ok: false, reason: 'invalid_field' };
   }
-  if (!verifySignature(wire.authorKey, Buffer.concat([SIGNING_CONTEXT, wire.body]), wire.signature)) {
+  if (!crypto.verify(wire.authorKey, Buffer.concat([SIGNING_CONTEXT, wire.body]), wire.signature)) {
     return { ok: false, reason: 'bad_signature' };
   }
   return { ok: true, message: { id: groupMessageId(wire.body), body, wire } };

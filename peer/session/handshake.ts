@@ -12,19 +12,16 @@
  * private key), and the first sealed frame confirms the keys. Session keys
  * come from HKDF over the X25519 secret, salted with the transcript hash.
  */
-import { createHash, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { HandshakeInit, HandshakeReply } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
-import { idFromPublicKey, verifySignature, type Identity } from '../identity/identity.js';
+import type { Crypto, X25519KeyPair } from '../core/crypto.js';
+import { nodeCrypto } from '../crypto/node-crypto.js';
+import { idFromPublicKey, type Identity } from '../identity/identity.js';
 import { nameProblem } from '../discovery/announcement-fields.js';
 import { PROTOCOL_VERSION } from '../limits.js';
 
-const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
-
 /** An X25519 key pair used for one handshake only. */
-export interface EphemeralKey {
-  readonly publicKey: Buffer;
-  readonly privateKey: KeyObject;
-}
+export type EphemeralKey = X25519KeyPair;
 
 /** Directional AEAD keys of one session, from this side's point of view. */
 export interface SessionKeys {
@@ -45,10 +42,8 @@ export class HandshakeError extends Error {
 }
 
 /** A fresh X25519 key pair. */
-export function generateEphemeralKey(): EphemeralKey {
-  const { publicKey, privateKey } = generateKeyPairSync('x25519');
-  const spki = publicKey.export({ format: 'der', type: 'spki' });
-  return { publicKey: Buffer.from(spki.subarray(spki.length - 32)), privateKey };
+export function generateEphemeralKey(crypto: Crypto = nodeCrypto): EphemeralKey {
+  return crypto.x25519KeyPair();
 }
 
 /** Length-prefixed concatenation under a label, so no two field lists encode alike. */
@@ -102,7 +97,7 @@ export function createInit(
 }
 
 /** Checks an init on the responder; returns the initiator's id, derived from its key. */
-export function verifyInit(init: HandshakeInit, selfId: string): string {
+export function verifyInit(init: HandshakeInit, selfId: string, crypto: Crypto = nodeCrypto): string {
   if (init.version !== PROTOCOL_VERSION) {
     throw new HandshakeError('version', `handshake version ${init.version} is not supported (this peer speaks ${PROTOCOL_VERSION})`);
   }
@@ -115,7 +110,7 @@ export function verifyInit(init: HandshakeInit, selfId: string): string {
   if (init.responderId !== selfId) {
     throw new HandshakeError('wrong_peer', `handshake init is meant for ${init.responderId.slice(0, 12)}, not this peer`);
   }
-  if (!verifySignature(init.identityKey, initTranscript(init), init.signature)) {
+  if (!crypto.verify(init.identityKey, initTranscript(init), init.signature)) {
     throw new HandshakeError('bad_signature', 'handshake init signature does not verify with the key it carries');
   }
   return idFromPublicKey(init.identityKey);
@@ -127,6 +122,7 @@ export function createReply(
   ephemeral: EphemeralKey,
   init: HandshakeInit,
   fields: { name: string; sessionId: Uint8Array },
+  crypto: Crypto = nodeCrypto,
 ): { reply: HandshakeReply; keys: SessionKeys } {
   const reply: HandshakeReply = {
     identityKey: identity.publicKey,
@@ -137,7 +133,7 @@ export function createReply(
   };
   const replyBytes = replyTranscript(init, reply);
   reply.signature = identity.sign(replyBytes);
-  const keys = deriveKeys(ephemeral, init.ephemeralKey, replyBytes, reply.sessionId, 'responder');
+  const keys = deriveKeys(crypto, ephemeral, init.ephemeralKey, replyBytes, reply.sessionId, 'responder');
   return { reply, keys };
 }
 
@@ -147,6 +143,7 @@ export function verifyReply(
   reply: HandshakeReply,
   ephemeral: EphemeralKey,
   expectedId: string,
+  crypto: Crypto = nodeCrypto,
 ): SessionKeys {
   if (reply.identityKey.length !== 32 || reply.ephemeralKey.length !== 32 || reply.sessionId.length !== 16) {
     throw new HandshakeError('malformed', 'handshake reply has a key or session id of the wrong length');
@@ -161,13 +158,14 @@ export function verifyReply(
     );
   }
   const replyBytes = replyTranscript(init, reply);
-  if (!verifySignature(reply.identityKey, replyBytes, reply.signature)) {
+  if (!crypto.verify(reply.identityKey, replyBytes, reply.signature)) {
     throw new HandshakeError('bad_signature', 'handshake reply signature does not verify');
   }
-  return deriveKeys(ephemeral, reply.ephemeralKey, replyBytes, reply.sessionId, 'initiator');
+  return deriveKeys(crypto, ephemeral, reply.ephemeralKey, replyBytes, reply.sessionId, 'initiator');
 }
 
 function deriveKeys(
+  crypto: Crypto,
   ephemeral: EphemeralKey,
   peerEphemeral: Uint8Array,
   transcriptBytes: Buffer,
@@ -176,15 +174,14 @@ function deriveKeys(
 ): SessionKeys {
   let secret: Buffer;
   try {
-    const peerKey = createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, peerEphemeral]), format: 'der', type: 'spki' });
-    secret = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: peerKey });
+    secret = crypto.x25519(ephemeral.privateKey, peerEphemeral);
   } catch {
     throw new HandshakeError('malformed', 'ephemeral key is not a valid X25519 public key');
   }
   // An all-zero secret means a low-order point was sent: refuse, as RFC 7748 advises.
   if (secret.every((b) => b === 0)) throw new HandshakeError('malformed', 'ephemeral key is a low-order point');
   const salt = createHash('sha256').update(transcriptBytes).digest();
-  const okm = Buffer.from(hkdfSync('sha256', secret, salt, 'peerlab/session/v1', 64));
+  const okm = crypto.hkdf(secret, salt, 'peerlab/session/v1', 64);
   const initiatorToResponder = okm.subarray(0, 32);
   const responderToInitiator = okm.subarray(32, 64);
   return role === 'initiator'

@@ -1,5 +1,7 @@
 /**
- * One live secure stream to one authenticated peer.
+ * One live secure stream to one authenticated peer: the shell's half of a
+ * session (the core's half, who the peer is and whether to keep it, is
+ * core/session-core.ts).
  *
  * Items queued in the same tick go out together in one sealed frame (several
  * messages per gRPC message is what makes sealing cheaper than the raw
@@ -37,25 +39,13 @@ export class Session {
   private flushScheduled = false;
   private blocked = false;
   private closed = false;
-  /** Set by the owner from its clock whenever a frame arrives. */
-  lastReceivedAt = 0;
-  readonly openedAt: number;
 
   constructor(
-    readonly peerId: string,
-    /** The name the peer claimed in its handshake (a claim: see names.ts for what is shown). */
-    readonly peerName: string,
-    /** The Ed25519 key the peer proved it holds in the handshake; peerId is derived from it. */
-    readonly peerKey: Uint8Array,
-    readonly initiator: boolean,
     private readonly cipher: FrameCipher,
     private readonly stream: FrameStream,
     private readonly finish: (reason: string, error?: Error) => void,
     private readonly handlers: SessionHandlers,
-    now: number,
   ) {
-    this.openedAt = now;
-    this.lastReceivedAt = now;
     stream.on('data', (frame) => this.receive(frame));
     stream.on('error', (error) => this.close(`stream error: ${error.message}`, undefined, false));
     stream.on('end', () => this.close('stream ended by peer', undefined, false));

@@ -72,6 +72,11 @@ export class TrustStore {
     return previous;
   }
 
+  /** Writes the current bindings (the peer core changes the book and asks for this); resolves once saved. */
+  persist(): Promise<void> {
+    return this.save();
+  }
+
   /**
    * Writes the current state. Writes never overlap (writeFileAtomic uses one
    * temp name per process), and callers that arrive while a write is waiting

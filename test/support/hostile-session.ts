@@ -9,7 +9,7 @@ import { FramePayload, PeerWireClient, type HandshakeReply, type Item, type Seal
 import type { Identity } from '../../peer/identity/identity.js';
 import { FrameCipher } from '../../peer/session/frame-cipher.js';
 import { createInit, generateEphemeralKey, verifyReply } from '../../peer/session/handshake.js';
-import { SESSION_METADATA_KEY } from '../../peer/session/session-manager.js';
+import { SESSION_METADATA_KEY } from '../../peer/shell/wire-options.js';
 
 export interface HostileSession {
   client: PeerWireClient;

@@ -6,13 +6,19 @@
  * agree without a round trip. A session newly dialled by the same side as the
  * current one replaces it: that side lost the old one and dialled again.
  */
-import type { Session } from './session.js';
 
-export type RegisterOutcome = { kept: Session; dropped?: Session };
+/** What the registry needs to know of a session. */
+export interface RegisteredSession {
+  readonly peerId: string;
+  readonly initiator: boolean;
+  readonly isOpen: boolean;
+}
+
+export type RegisterOutcome<S> = { kept: S; dropped?: S };
 
 /** The live sessions of one peer, by remote peer id. */
-export class SessionRegistry {
-  private readonly sessions = new Map<string, Session>();
+export class SessionRegistry<S extends RegisteredSession> {
+  private readonly sessions = new Map<string, S>();
 
   constructor(private readonly selfId: string) {}
 
@@ -20,17 +26,17 @@ export class SessionRegistry {
     return this.sessions.size;
   }
 
-  get(peerId: string): Session | undefined {
+  get(peerId: string): S | undefined {
     const session = this.sessions.get(peerId);
     return session?.isOpen ? session : undefined;
   }
 
-  all(): Session[] {
+  all(): S[] {
     return [...this.sessions.values()].filter((s) => s.isOpen);
   }
 
   /** Adds a confirmed session; says which one to keep and which to close. */
-  register(session: Session): RegisterOutcome {
+  register(session: S): RegisterOutcome<S> {
     const current = this.sessions.get(session.peerId);
     if (!current || !current.isOpen || current.initiator === session.initiator) {
       this.sessions.set(session.peerId, session);
@@ -45,7 +51,7 @@ export class SessionRegistry {
   }
 
   /** Forgets `session` if it is still the current one for its peer; true if it was. */
-  remove(session: Session): boolean {
+  remove(session: S): boolean {
     if (this.sessions.get(session.peerId) !== session) return false;
     this.sessions.delete(session.peerId);
     return true;

@@ -2,21 +2,24 @@
  * Names as this peer shows and resolves them. What a remote says its name is
  * (in its announcement, its handshake, a group message) is only a claim; the name
  * shown for an id, and the id a name means, come from this peer's own bindings
- * (the trust list, core/name-book.ts). Hints — peers mentioned in someone else's
- * announcement — never resolve a name.
+ * (the trust list, name-book.ts). Hints — peers mentioned in someone else's
+ * announcement — never resolve a name. Binding changes go to the trust store
+ * as `store { kind: 'trust' }` actions.
  */
-import type { PeerTable } from './core/peer-table.js';
-import { disambiguated, type ClaimOutcome, type NameClaim } from './core/name-book.js';
-import type { PeerEvent } from './events.js';
-import { fingerprintOf, isPeerId } from './identity/identity.js';
-import { nameProblem } from './discovery/announcement-fields.js';
-import { quote } from './limits.js';
-import { SendError } from './messaging/direct-messenger.js';
-import type { TrustStore } from './store/trust-store.js';
+import type { PeerTable } from './peer-table.js';
+import { disambiguated, type NameBook, type NameClaim } from './name-book.js';
+import type { PeerEvent } from '../events.js';
+import { fingerprintOf, isPeerId } from '../identity/identity.js';
+import { nameProblem } from '../discovery/announcement-fields.js';
+import { quote } from '../limits.js';
+import type { CoreContext } from './context.js';
+import type { Token } from './events.js';
+import { SendError } from './send-error.js';
 
 export interface NamesOptions {
   self: { id: string; name: string };
-  trust: TrustStore;
+  /** The bindings, as the trust store loaded them; changed only here. */
+  book: NameBook;
   table: PeerTable;
   /** The key of the peer on the open session to `id`, if any (a handshake proved it). */
   sessionKey(id: string): Uint8Array | undefined;
@@ -34,18 +37,63 @@ export interface Recipient {
 /** The smallest id prefix a person may type. */
 const MIN_PREFIX = 8;
 
-export class Names {
-  constructor(private readonly options: NamesOptions) {}
+export class NamesCore {
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly options: NamesOptions,
+  ) {}
 
-  /** Records a name claimed by an id that proved its key directly (announcement or handshake). */
-  claim(name: string, id: string, publicKey: Uint8Array, nowMs: number): ClaimOutcome {
-    if (nameProblem(name) !== undefined) return { status: 'invalid' };
-    return this.options.trust.claim(name, id, fingerprintOf(publicKey), nowMs);
+  private get book(): NameBook {
+    return this.options.book;
+  }
+
+  /** A name claimed by an id that proved its key directly (announcement or handshake): binds it if free, reports a conflict once. */
+  claim(name: string, id: string, publicKey: Uint8Array): void {
+    if (nameProblem(name) !== undefined) return;
+    const { counters } = this.ctx;
+    const outcome = this.book.claim(name, id, fingerprintOf(publicKey), this.ctx.now.wallMs);
+    if (outcome.status === 'bound') {
+      counters.add('trust.bound');
+      this.persist(() => undefined, (message) => {
+        counters.add('trust.store_errors');
+        this.ctx.error('store', `trust: ${message}`);
+      });
+    }
+    if (outcome.status === 'full') counters.add('trust.full');
+    if (outcome.status === 'conflict' && outcome.first) {
+      counters.add('trust.name_conflicts');
+      const { name: claimed, knownId, claimingId } = outcome;
+      this.ctx.emit({ type: 'name_conflict', atMs: this.ctx.now.wallMs, name: claimed, knownId, claimingId, claimingFingerprint: fingerprintOf(publicKey) });
+    }
+  }
+
+  /** `/trust NAME ID`: binds a name to an id deliberately; the result (the binding made, the id it replaced) once saved. */
+  trust(token: Token, name: string, idQuery: string): void {
+    const problem = nameProblem(name);
+    if (problem !== undefined) return this.ctx.fail(token, 'invalid', `the name ${quote(name)} ${problem}`);
+    let id: string;
+    try {
+      id = this.byId(idQuery.replace(/^.*~/, '')).id;
+    } catch (err) {
+      return this.ctx.fail(token, 'invalid', (err as Error).message);
+    }
+    const fingerprint = this.fingerprintOf(id);
+    if (!fingerprint) {
+      return this.ctx.fail(token, 'invalid', `no key known for ${id.slice(0, 12)} yet: it must announce itself or open a session before its name can be trusted`);
+    }
+    const previous = this.book.trust(name, id, fingerprint, this.ctx.now.wallMs);
+    this.persist(
+      () => {
+        this.ctx.counters.add('trust.rebound');
+        this.ctx.result(token, { name, id, fingerprint, ...(previous ? { previousId: previous.id } : {}) });
+      },
+      (message) => this.ctx.fail(token, 'error', message),
+    );
   }
 
   /** The name to show for `id`, and whether it is bound to it here. */
   display(id: string, claimed?: string): { name: string; verified: boolean } {
-    return this.options.trust.book.display(id, claimed);
+    return this.book.display(id, claimed);
   }
 
   /** An event with every peer name replaced by the name this peer shows for that id. */
@@ -85,7 +133,7 @@ export class Names {
     const shownAs = /^(.*)~([0-9a-f]{8,32})$/i.exec(q);
     if (shownAs) return this.byId(shownAs[2]!);
     if (isPeerId(q.toLowerCase())) return this.recipient(q.toLowerCase());
-    const lookup = this.options.trust.book.lookup(q);
+    const lookup = this.book.lookup(q);
     if (lookup.status === 'bound') return this.recipient(lookup.id);
     if (lookup.status === 'contested') throw new SendError(contestedMessage(q, lookup.binding.id, lookup.claims));
     if (/^[0-9a-f]+$/i.test(q) && q.length >= MIN_PREFIX) return this.byId(q);
@@ -94,23 +142,14 @@ export class Names {
 
   /** The safety number of a peer's key, when this peer has seen the key. */
   fingerprintOf(id: string): string | undefined {
-    const known = this.options.trust.book.knownKeys().get(id);
+    const known = this.book.knownKeys().get(id);
     if (known) return known;
     const key = this.options.table.get(id)?.publicKey ?? this.options.sessionKey(id);
     return key && fingerprintOf(key);
   }
 
-  /** `/trust NAME ID`: binds a name to an id deliberately; returns the binding made and the id it replaced. */
-  async trust(name: string, idQuery: string, nowMs: number): Promise<{ name: string; id: string; fingerprint: string; previousId?: string }> {
-    const problem = nameProblem(name);
-    if (problem !== undefined) throw new SendError(`the name ${quote(name)} ${problem}`);
-    const { id } = this.byId(idQuery.replace(/^.*~/, ''));
-    const fingerprint = this.fingerprintOf(id);
-    if (!fingerprint) {
-      throw new SendError(`no key known for ${id.slice(0, 12)} yet: it must announce itself or open a session before its name can be trusted`);
-    }
-    const previous = await this.options.trust.trust(name, id, fingerprint, nowMs);
-    return { name, id, fingerprint, ...(previous ? { previousId: previous.id } : {}) };
+  private persist(done: () => void, failed: (message: string) => void): void {
+    this.ctx.store({ kind: 'trust' }, done, failed);
   }
 
   private recipient(id: string): Recipient {
@@ -136,7 +175,7 @@ export class Names {
 
   /** Ids a prefix may name: bound or claiming peers, peers heard from directly, sessions, conversations. Never bare hints. */
   private candidateIds(): Set<string> {
-    const ids = new Set(this.options.trust.book.knownKeys().keys());
+    const ids = new Set(this.book.knownKeys().keys());
     for (const peer of this.options.table.list()) if (peer.source !== 'hint') ids.add(peer.id);
     for (const id of this.options.conversationIds()) ids.add(id);
     return ids;
@@ -148,7 +187,7 @@ export class Names {
       const ids = mentioned.map((p) => p.id.slice(0, MIN_PREFIX)).join(', ');
       return `${quote(name)} is not a name this peer has bound: it was only mentioned by other peers (${ids}), which proves nothing. It can be named once it announces itself; to reach it now, send by its full id`;
     }
-    return `No peer named ${quote(name)} (${this.options.trust.book.size} names known); /peers lists who is in sight`;
+    return `No peer named ${quote(name)} (${this.book.size} names known); /peers lists who is in sight`;
   }
 }
 
