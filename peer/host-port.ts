@@ -5,9 +5,9 @@ export type HostPort = { host: string; port: number };
 
 /**
  * Splits `host:port` or `[v6]:port`; returns a problem (naming the value) when it is not one.
- * `minPort` 0 admits the port 0 of an address to listen on (any free port).
+ * `minPort` 0 lets a listen address ask for any free port.
  */
-export function splitHostPort(text: string, minPort = 1): HostPort | { problem: string } {
+export function splitHostPort(text: string, minPort: 0 | 1 = 1): HostPort | { problem: string } {
   const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
   if (!match) return { problem: `expected host:port, got ${quote(text)}` };
   const port = Number(match[2]);

@@ -48,6 +48,13 @@ export interface PeerOptions {
    * one more is closed at once. Sessions do not count, so many peers behind one address work.
    */
   connectionsPerAddress: number;
+  /** The web UI (peer/web/): off unless `listen` is given. */
+  web: {
+    /** `host:port` it serves on (port 0 picks one); undefined: no web UI. */
+    listen: string | undefined;
+    /** Bearer token it accepts; '' means standalone: a one-time login URL instead. */
+    token: string;
+  };
   /** Open a session to every peer as soon as it is discovered (the lab's key-exchange runs). */
   connectOnDiscovery: boolean;
   gossip: {
@@ -110,7 +117,7 @@ export function settingProblem(row: Setting, value: unknown, options: PeerOption
       return `must be a whole number${row.kind === 'duration' ? ' of ms' : ''} ${rangeText(row)}, got ${shown}`;
     }
   }
-  if (row.kind === 'listen' && value !== undefined) {
+  if (row.kind === 'endpoint' && value !== undefined) {
     const split = splitHostPort(String(value), 0);
     if ('problem' in split) return split.problem;
   }

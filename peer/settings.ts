@@ -34,10 +34,9 @@ export type SettingValues = { [P in SettingName]: SettingValue<P> };
 /**
  * What a value is: `integer` and `duration` (whole ms) are numbers given on the command
  * line as digits, and a scenario writes durations as `250ms`/`2s`; `address` is a host
- * or IP; `listen` is a `host:port` to listen on (port 0: any free one); `list` is a flag
- * given once per item.
+ * or IP; `endpoint` is `host:port` (port 0: any free one); `list` is a flag given once per item.
  */
-export type SettingKind = 'integer' | 'duration' | 'boolean' | 'string' | 'address' | 'listen' | 'list';
+export type SettingKind = 'integer' | 'duration' | 'boolean' | 'string' | 'address' | 'endpoint' | 'list';
 
 /** One row of the table. */
 export interface Setting<P extends SettingName = SettingName, S extends string | undefined = string | undefined> {
@@ -144,6 +143,17 @@ const TABLE = [
     name: 'connectionsPerAddress', flag: '--connections-per-address', scenario: 'connections_per_address', kind: 'integer', default: 64, min: 1,
     help: 'wire connections one remote address may hold that carry no authenticated session; one more is closed at once (sessions do not count, so many peers on one address are fine)',
   }),
+  setting({
+    // The endpoint kind's own check (peer/options.ts) reads HOST:PORT.
+    name: 'web.listen', flag: '--web', kind: 'endpoint', default: undefined, defaultText: 'off',
+    help: 'serve the [web UI](#web-ui) on this address (`127.0.0.1:0`: any free port; the `ready` event says which)',
+  }),
+  setting({
+    name: 'web.token', flag: '--web-token', arg: 'TOKEN', kind: 'string', default: '', defaultText: 'a one-time login URL', env: 'PEERLAB_WEB_TOKEN',
+    // The token is a secret: the error does not repeat it.
+    check: (token) => (token !== '' && token.length < 16 ? 'must be at least 16 characters' : undefined),
+    help: 'bearer token the web UI accepts (`Authorization: Bearer TOKEN`, what a dispatcher adds); when not given, the peer prints a one-time login URL instead; at least 16 characters',
+  }),
   setting({ name: 'connectOnDiscovery', flag: '--connect-on-discovery', kind: 'boolean', default: false, help: 'open a session to every peer as soon as it is discovered' }),
   setting({ name: 'gossip.fanout', flag: '--fanout', scenario: 'fanout', kind: 'integer', default: 4, min: 1, max: 64, help: 'neighbours a new group message is pushed to (1–64)' }),
   setting({
@@ -155,7 +165,7 @@ const TABLE = [
     help: 'how often to trade a digest of recent group message ids with one random neighbour',
   }),
   setting({
-    name: 'vacant', flag: '--vacant', kind: 'listen', default: undefined, defaultText: 'off',
+    name: 'vacant', flag: '--vacant', kind: 'endpoint', default: undefined, defaultText: 'off',
     help: 'start with no identity and wait for a claim (`POST /claim` on HOST:PORT, port 0: any) that names the user, the data dir and the tokens; then run as that peer. What a warm pool is made of; see [Vacant peers](#vacant-peers)',
   }),
   setting({

@@ -14,6 +14,6 @@ export function webArgs(listen: string): string[] {
 }
 
 /** The web token setting for a claim, when the peer takes one. */
-export function webTokenSetting(token: string): { webToken?: string } {
-  return CLAIMABLE_SETTINGS.includes('webToken' as never) ? { webToken: token } : {};
+export function webTokenSetting(token: string): { 'web.token'?: string } {
+  return CLAIMABLE_SETTINGS.includes('web.token') ? { 'web.token': token } : {};
 }

@@ -8,6 +8,8 @@ import { ControlServer, resolveControlToken } from '../control/control-server.js
 import type { PeerEvent } from '../events.js';
 import { Peer } from '../peer.js';
 import { validatePeerOptions, type PeerOptions } from '../options.js';
+import { WebServer } from '../web/web-server.js';
+import { webLoginLine } from './human-format.js';
 import { missingRequiredFlag, optionsFromFlags, peerOptions } from './peer-flags.js';
 import { runRepl } from './repl.js';
 import { serveVacant, VACANT_PLACEHOLDER_NAME } from './vacant.js';
@@ -57,6 +59,9 @@ interface StartedPeer {
   peer: Peer;
   ready: Extract<PeerEvent, { type: 'ready' }>;
   early: PeerEvent[];
+  /** The web UI, when --web; its one-time login URL when standalone (no --web-token). */
+  web: WebServer | undefined;
+  webLoginUrl: string | undefined;
   stop: () => Promise<void>;
 }
 
@@ -70,45 +75,54 @@ async function startPeer(options: PeerOptions): Promise<StartedPeer> {
   const hold = (event: PeerEvent) => early.push(event);
   peer.events.on('event', hold);
   let control: ControlServer | undefined;
+  let web: WebServer | undefined;
   try {
+    if (options.web.listen !== undefined) web = await WebServer.start(peer, { listen: options.web.listen, token: options.web.token });
     if (options.controlPort !== -1) {
       const token = await resolveControlToken(options.dataDir, options.controlToken);
-      control = await ControlServer.start(peer, options.controlHost, options.controlPort, token);
+      control = await ControlServer.start(peer, options.controlHost, options.controlPort, token, web?.port ?? 0);
     }
   } catch (err) {
+    await web?.stop();
     await peer.stop();
     throw err;
   }
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      await web?.stop();
       await control?.stop();
       await peer.stop();
     })());
+  // Standalone (no --web-token), the way in is a one-time login URL: on the terminal and in the ready line.
+  const webLoginUrl = web?.newLoginUrl();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void stop().then(() => process.exit(0)));
   }
   const ready = {
-    type: 'ready',
+    type: 'ready' as const,
     atMs: Date.now(),
     id: peer.identity.id,
     name: options.name,
     fingerprint: peer.identity.fingerprint,
     grpcPort: peer.grpcPort,
     controlPort: control?.port ?? 0,
-  } as const;
+    webPort: web?.port ?? 0,
+    ...(webLoginUrl ? { webLoginUrl } : {}),
+  };
   peer.events.off('event', hold);
-  return { peer, ready, early, stop };
+  return { peer, ready, early, web, webLoginUrl, stop };
 }
 
 /** Prints the ready line and the events, or runs the command loop, until the peer stops. */
-async function runStarted(flags: PeerFlags, { peer, ready, early, stop }: StartedPeer): Promise<void> {
+async function runStarted(flags: PeerFlags, { peer, ready, early, web, webLoginUrl, stop }: StartedPeer): Promise<void> {
   const json = flags.json ?? false;
   if (!flags.stdin) {
     // No command loop: print events until a signal stops us.
     const write = (event: PeerEvent) => {
       if (json) process.stdout.write(`${JSON.stringify(event)}\n`);
     };
+    if (!json && webLoginUrl) process.stdout.write(`${webLoginLine(webLoginUrl)}\n`);
     for (const event of [ready, ...peer.startupEvents, ...early]) write(event);
     peer.events.on('event', write);
     return;
@@ -116,7 +130,14 @@ async function runStarted(flags: PeerFlags, { peer, ready, early, stop }: Starte
   const colour = flags.color && Boolean(process.stdout.isTTY);
   // On a terminal the stderr line already said it; JSON output carries every event.
   const startup = json ? peer.startupEvents : [];
-  await runRepl(peer, { json, colour, input: process.stdin, output: process.stdout, initialEvents: [ready, ...startup, ...early] });
+  await runRepl(peer, {
+    json,
+    colour,
+    input: process.stdin,
+    output: process.stdout,
+    initialEvents: [ready, ...startup, ...early],
+    ...(web ? { newWebLoginUrl: () => web.newLoginUrl() } : {}),
+  });
   await stop();
   process.exit(0);
 }

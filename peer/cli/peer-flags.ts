@@ -21,7 +21,7 @@ export const OUTPUT_FLAGS: readonly OutputFlag[] = [
   { flag: '--no-stdin', help: 'read no commands; run until SIGINT/SIGTERM (services, the lab)' },
 ];
 
-const ARG_BY_KIND: Record<SettingKind, string> = { integer: 'N', duration: 'MS', address: 'ADDR', listen: 'HOST:PORT', string: 'VALUE', list: 'VALUE', boolean: '' };
+const ARG_BY_KIND: Record<SettingKind, string> = { integer: 'N', duration: 'MS', address: 'ADDR', endpoint: 'HOST:PORT', string: 'VALUE', list: 'VALUE', boolean: '' };
 
 /** The flag's argument as the README shows it (`N`, `HOST:PORT`); empty for a switch. */
 export function flagArgument(row: Setting): string {

@@ -20,7 +20,7 @@ import { writeSetting } from '../setting-path.js';
 import { SETTINGS, type SettingName } from '../settings.js';
 
 /** The settings a claim may give: who the peer is, where its data lives, its secrets (the web UI's where the peer has one). */
-export const CLAIMABLE_SETTINGS: readonly SettingName[] = SETTINGS.map((r) => r.name).filter((n) => ['name', 'dataDir', 'controlToken', 'webToken'].includes(n));
+export const CLAIMABLE_SETTINGS: readonly SettingName[] = SETTINGS.map((r) => r.name).filter((n) => ['name', 'dataDir', 'controlToken', 'web.token'].includes(n));
 
 /** The largest claim body: a few settings, each far below this. */
 const CLAIM_BYTES = 16 * 1024;

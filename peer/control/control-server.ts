@@ -79,8 +79,8 @@ export class ControlServer implements AsyncDisposable {
     readonly port: number,
   ) {}
 
-  /** Serves the control API of `peer` on host:port (0 picks a port). */
-  static async start(peer: Peer, host: string, port: number, tokenText: string): Promise<ControlServer> {
+  /** Serves the control API of `peer` on host:port (0 picks a port); `webPort` is what Whoami reports of the web UI (0: off). */
+  static async start(peer: Peer, host: string, port: number, tokenText: string, webPort = 0): Promise<ControlServer> {
     const token = Buffer.from(tokenText);
     // Room for a value far over its field's limit to reach the check that names field and limit.
     const server = new grpc.Server({ 'grpc.max_receive_message_length': LIMITS.controlRequestBytes });
@@ -94,6 +94,7 @@ export class ControlServer implements AsyncDisposable {
         controlPort: boundPort,
         publicKeyHex: peer.identity.publicKey.toString('hex'),
         version: PEERLAB_VERSION,
+        webPort,
       })),
       listPeers: unary(token, 'listPeers', () => ({ peers: peer.peers() })),
       send: unary(token, 'send', (request: { to: string; text: string }) => peer.send(request.to, request.text)),
