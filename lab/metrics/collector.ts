@@ -3,6 +3,7 @@ import { computeDiscovery } from './discovery.js';
 import type { HistoryEvent } from './events.js';
 import { computeGossip } from './gossip.js';
 import { computeHandshake } from './handshake.js';
+import { computeLogin } from './login.js';
 import { computeResources } from './resources.js';
 import { byPeerIndex, maxOf } from './stats.js';
 import { computePerStep, computeThroughput } from './throughput.js';
@@ -45,6 +46,7 @@ export function computeMetrics(input: readonly HistoryEvent[]): Metrics {
   const { memory, cpu } = computeResources(events);
   const errors = events.filter((e) => e.type === 'error');
   const gossip = computeGossip(events);
+  const login = computeLogin(events, memory);
   return {
     duration_ms: runEnd,
     peers: peersIn(events),
@@ -62,6 +64,7 @@ export function computeMetrics(input: readonly HistoryEvent[]): Metrics {
     },
     timeline: computeTimeline(events),
     ...(gossip ? { gossip } : {}),
+    ...(login ? { login } : {}),
   };
 }
 

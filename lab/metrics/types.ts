@@ -22,6 +22,24 @@ export interface Metrics {
   timeline: Timeline;
   /** Group messages (gossip): only when the run wrote some. */
   gossip?: GossipMetrics;
+  /** Users' logins (a `login` step): only when the run had some. */
+  login?: LoginMetrics;
+}
+
+/** Login → peer ready of a run's `login` steps, and what each user's peer weighs. */
+export interface LoginMetrics {
+  /** The spawner and pool size of the (last) login step. */
+  spawner: string;
+  pool: number;
+  count: number;
+  /** Logins that claimed a warm peer. */
+  from_pool: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  mean_ms: number;
+  /** Mean over the users of each one's mean RSS (the peer's own Stats). */
+  memory_per_user_mb: number;
 }
 
 /** Percentile summary of a distribution, in ms. All 0 when count is 0. */
