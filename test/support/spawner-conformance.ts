@@ -62,7 +62,11 @@ export function spawnerConformance(kind: string, factory: SpawnerFactory): void 
     it('a claimed vacant peer takes on the user’s own identity and history: the same as last time', { timeout }, async () => {
       const spawner = await create();
       expect(spawner.kind).toBe(kind);
-      const [alice, bob] = await Promise.all([spawner.startFor('alice'), spawner.startFor('bob')]);
+      const progress: string[] = [];
+      const [alice, bob] = await Promise.all([spawner.startFor('alice', (step) => progress.push(step)), spawner.startFor('bob')]);
+      // The progress page's steps: more than one, ending once the peer is ready.
+      expect(progress.length).toBeGreaterThan(1);
+      expect(progress.at(-1)).toBe('ready');
       for (const [instance, user] of [[alice, 'alice'], [bob, 'bob']] as const) {
         expect(instance).toMatchObject({ user, state: 'claimed' });
         expect(instance.webToken.length).toBeGreaterThanOrEqual(16);

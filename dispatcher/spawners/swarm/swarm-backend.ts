@@ -14,6 +14,7 @@ import { docker } from '../../../lab/runtimes/docker/docker-client.js';
 import { SpawnerError } from '../errors.js';
 import { ignoreGone, LABELS, type ContainerBackend, type Endpoints, type FoundInstance, type VacantSpec } from '../docker/container-backend.js';
 import { CONTAINER_PORTS } from '../docker/peer-in-container.js';
+import { removeService } from './remove-service.js';
 import { ensureSwarm, leaveSwarmIfOurs } from './swarm-node.js';
 
 /** ns: SIGKILL after this long (the peer stops in well under a second). */
@@ -112,11 +113,8 @@ export class SwarmBackend implements ContainerBackend {
     });
   }
 
-  async remove(found: FoundInstance): Promise<void> {
-    await docker().getService(serviceIdOf(found)).remove().catch(ignoreGone);
-    // The swarm removes the task's container in its own time: done now, so nothing is left behind.
-    const filters = JSON.stringify({ label: [`${LABELS.instance}=${found.instanceId}`] });
-    for (const c of await docker().listContainers({ all: true, filters })) await docker().getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreGone);
+  remove(found: FoundInstance): Promise<void> {
+    return removeService(serviceIdOf(found), found.instanceId);
   }
 
   async close(): Promise<void> {

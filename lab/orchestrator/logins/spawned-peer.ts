@@ -5,14 +5,14 @@
  * no pause (a spawner offers none) and no crash: `kill` is a stop too.
  */
 import type { ControlClient } from '../../../peer/control/control-client.js';
-import { cpuPercentBetween, type CpuReading } from '../../metrics/cpu.js';
 import { LabError } from '../../runtimes/errors.js';
 import type { PeerExit, ResourceSample, StartedPeer, StoppedPeer } from '../../runtimes/runtime.js';
+import { StatsSampler } from '../../runtimes/stats-sampler.js';
 
 export class SpawnedPeer implements StartedPeer {
   readonly exited: Promise<PeerExit>;
   private ended!: (exit: PeerExit) => void;
-  private last: CpuReading | undefined;
+  private readonly stats: StatsSampler;
 
   constructor(
     readonly name: string,
@@ -22,15 +22,12 @@ export class SpawnedPeer implements StartedPeer {
     private readonly login: () => Promise<StartedPeer>,
   ) {
     this.exited = new Promise((resolve) => (this.ended = resolve));
+    this.stats = new StatsSampler(() => control);
   }
 
   /** The peer's own Stats: its RSS is what one user costs, whatever runs it. */
-  async sample(): Promise<ResourceSample> {
-    const stats = await this.control.stats();
-    const reading = { cpuUs: Number(stats.cpuUserUs) + Number(stats.cpuSystemUs), uptimeMs: Number(stats.uptimeMs) };
-    const cpuPercent = this.last && cpuPercentBetween(this.last, reading);
-    this.last = reading;
-    return { rssBytes: Number(stats.rssBytes), heapUsedBytes: Number(stats.heapUsedBytes), ...(cpuPercent === undefined ? {} : { cpuPercent }) };
+  sample(): Promise<ResourceSample> {
+    return this.stats.sample();
   }
 
   async stop(): Promise<StoppedPeer> {
