@@ -50,6 +50,8 @@ it('4 concurrent logins with pool 2: each user gets a peer, 2 from the pool, and
   expect(m.login).toMatchObject({ spawner: 'process', pool: 2, count: 4, from_pool: 2 });
   expect(m.login!.p50_ms).toBeGreaterThan(0);
   expect(m.login!.p99_ms).toBeGreaterThanOrEqual(m.login!.p50_ms);
+  expect(m.login!.from_pool_p50_ms).toBeGreaterThan(0);
+  expect(m.login!.started_p50_ms).toBeGreaterThan(0);
   // Each user's own peer answered Stats: a Node peer is tens of MB.
   expect(m.login!.memory_per_user_mb).toBeGreaterThan(20);
   expect(m.delivery.sent).toBeGreaterThan(0);

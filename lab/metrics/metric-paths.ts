@@ -38,6 +38,8 @@ export const METRIC_PATHS: Readonly<Record<string, MetricUnit>> = {
   'login.p99_ms': 'ms',
   'login.max_ms': 'ms',
   'login.mean_ms': 'ms',
+  'login.from_pool_p50_ms': 'ms',
+  'login.started_p50_ms': 'ms',
   'login.memory_per_user_mb': 'mb',
   'memory.max_rss_mb': 'mb',
   'memory.mean_rss_mb': 'mb',

@@ -38,6 +38,9 @@ export interface LoginMetrics {
   p99_ms: number;
   max_ms: number;
   mean_ms: number;
+  /** p50 of the logins that claimed a warm peer, and of those that started one; 0 when there were none. */
+  from_pool_p50_ms: number;
+  started_p50_ms: number;
   /** Mean over the users of each one's mean RSS (the peer's own Stats). */
   memory_per_user_mb: number;
 }

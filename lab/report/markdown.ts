@@ -70,5 +70,6 @@ export function renderMarkdown(report: Report): string {
 /** Login → ready of a `login` step, with how many logins the warm pool served. */
 function loginRow(l: LoginMetrics): string {
   const times = [l.p50_ms, l.p99_ms, l.max_ms].map((v) => formatMetric(v, 'ms')).join(' / ');
-  return `| login → ready p50 / p99 / max (${md(l.spawner)}, pool ${l.pool}) | ${times} (${l.count} logins, ${l.from_pool} from the pool; ${formatMetric(l.memory_per_user_mb, 'mb')} per user) |`;
+  const split = `p50 ${formatMetric(l.from_pool_p50_ms, 'ms')} for the ${l.from_pool} from the pool, ${formatMetric(l.started_p50_ms, 'ms')} for the ${l.count - l.from_pool} started`;
+  return `| login → ready p50 / p99 / max (${md(l.spawner)}, pool ${l.pool}) | ${times} (${l.count} logins: ${split}; ${formatMetric(l.memory_per_user_mb, 'mb')} per user) |`;
 }

@@ -170,12 +170,13 @@ export class ContainerSpawner implements InspectableSpawner {
         env: [`PEERLAB_CLAIM_TOKEN=${this.secrets.token('claim', instanceId)}`],
         labels: { [LABELS.instance]: instanceId, [LABELS.generation]: this.generation },
       });
-      for (;;) {
+      // Each try asks the engine twice and the peer once: backing off keeps many starts at once from loading dockerd.
+      for (let pause = 25; ; pause = Math.min(250, pause * 1.5)) {
         const found = await this.backend.get(instanceId);
         if (found?.running && (await vacantState((await this.backend.endpoints(found)).claim, this.secrets.token('claim', instanceId), 1_000)) === 'vacant') return found;
         if (found?.exited) throw new SpawnerError(`vacant peer ${instanceId} exited before it listened for its claim`);
         if (Date.now() >= deadline) throw new SpawnerError(`vacant peer ${instanceId} did not listen for its claim within the start timeout`);
-        await new Promise((resolve) => setTimeout(resolve, 25));
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
     } catch (err) {
       const found = await this.backend.get(instanceId).catch(() => undefined);
