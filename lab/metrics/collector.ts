@@ -4,6 +4,7 @@ import { computeFleet } from './fleet.js';
 import type { HistoryEvent } from './events.js';
 import { computeGossip } from './gossip.js';
 import { computeHandshake } from './handshake.js';
+import { computeLogin } from './login.js';
 import { computeResources } from './resources.js';
 import { byPeerIndex, maxOf } from './stats.js';
 import { computePerStep, computeThroughput } from './throughput.js';
@@ -47,6 +48,7 @@ export function computeMetrics(input: readonly HistoryEvent[]): Metrics {
   const errors = events.filter((e) => e.type === 'error');
   const gossip = computeGossip(events);
   const fleet = computeFleet(events);
+  const login = computeLogin(events, memory);
   return {
     duration_ms: runEnd,
     peers: peersIn(events),
@@ -65,6 +67,7 @@ export function computeMetrics(input: readonly HistoryEvent[]): Metrics {
     timeline: computeTimeline(events),
     ...(gossip ? { gossip } : {}),
     ...(fleet ? { fleet } : {}),
+    ...(login ? { login } : {}),
   };
 }
 

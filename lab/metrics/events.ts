@@ -90,6 +90,19 @@ export interface LifecycleEvent {
   detail?: unknown;
 }
 
+/** A `login` step's user got a ready peer: `ms` from asking the pool to ready (peer up, web UI answering). */
+export interface LoginEvent {
+  t: number;
+  type: 'login';
+  peer: string;
+  ms: number;
+  /** It was a warm (vacant) peer claimed for the user, not one started for them. */
+  fromPool: boolean;
+  spawner: string;
+  /** Warm peers the step kept. */
+  pool: number;
+}
+
 /** Something went wrong that is worth showing (a peer's error event, a lab hiccup). */
 export interface ErrorEvent { t: number; type: 'error'; message: string; peer?: string; }
 
@@ -137,7 +150,7 @@ export interface HostEvent { t: number; type: 'host'; cores: number; }
 
 export type HistoryEvent =
   | StepEvent | SendEvent | DeliverEvent | AckEvent | PeerUpEvent | PeerDownEvent
-  | SessionUpEvent | FaultEvent | SampleEvent | LifecycleEvent | ErrorEvent
+  | SessionUpEvent | FaultEvent | SampleEvent | LifecycleEvent | LoginEvent | ErrorEvent
   | GossipSendEvent | GossipDeliverEvent | GossipStatsEvent | VerifyCeilingEvent | HostEvent;
 
 export type HistoryEventType = HistoryEvent['type'];

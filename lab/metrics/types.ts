@@ -24,6 +24,8 @@ export interface Metrics {
   gossip?: GossipMetrics;
   /** How the fleet started and what each peer costs (lab/metrics/fleet.ts); absent in histories without boot times. */
   fleet?: FleetMetrics;
+  /** Users' logins (a `login` step): only when the run had some. */
+  login?: LoginMetrics;
 }
 
 /** The fleet: boot times and slow starts, and per peer idle CPU, memory, sessions and announcements heard. */
@@ -46,6 +48,25 @@ export interface FleetMetrics {
   /** Mean over peers of the multicast announcements each received per second. */
   announcements_per_s: number | null;
   per_peer: Array<{ peer: string; idle_cpu_percent: number | null; mean_rss_mb: number; sessions_open: number; announcements_per_s: number | null }>;
+}
+
+/** Login → peer ready of a run's `login` steps, and what each user's peer weighs. */
+export interface LoginMetrics {
+  /** The spawner and pool size of the (last) login step. */
+  spawner: string;
+  pool: number;
+  count: number;
+  /** Logins that claimed a warm peer. */
+  from_pool: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  mean_ms: number;
+  /** p50 of the logins that claimed a warm peer, and of those that started one; 0 when there were none. */
+  from_pool_p50_ms: number;
+  started_p50_ms: number;
+  /** Mean over the users of each one's mean RSS (the peer's own Stats). */
+  memory_per_user_mb: number;
 }
 
 /** Percentile summary of a distribution, in ms. All 0 when count is 0. */

@@ -32,6 +32,8 @@ export interface RunContext {
   progress: Progress;
   /** Start peers with --connect-on-discovery (the scenario waits for sessions). */
   connectOnDiscovery: boolean;
+  /** What steps set up besides peers (a login step's spawner), closed after the peers are down. */
+  closers: Array<() => Promise<void>>;
   /** Start peers on a path the runtime controls (the scenario partitions, shapes or resets links). */
   linkFaults: boolean;
   /** Ready timeout, slow threshold and peers per process for this fleet. */

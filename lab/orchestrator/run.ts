@@ -171,6 +171,7 @@ function createContext(scenario: Scenario, runtime: Runtime, options: Pick<RunOp
     fleet: new Fleet(),
     loads: new Set(),
     backgrounds: [],
+    closers: [],
     signal: options.signal ?? new AbortController().signal,
     progress: options.progress ?? silentProgress,
     connectOnDiscovery: connectsOnDiscovery(scenario.steps),
@@ -204,5 +205,6 @@ async function teardown(ctx: RunContext): Promise<void> {
       if (peer) await peer.kill();
     }),
   );
+  for (const close of ctx.closers.splice(0).reverse()) await close().catch((err: unknown) => process.stderr.write(`peerlab: cleaning up after the run: ${(err as Error).message}\n`));
   await ctx.registry?.close().catch(() => undefined);
 }

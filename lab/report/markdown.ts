@@ -1,6 +1,7 @@
 import { formatMetric } from '../metrics/format.js';
 import { METRIC_PATHS } from '../metrics/metric-paths.js';
 import { fleetMarkdown } from './fleet-markdown.js';
+import type { LoginMetrics } from '../metrics/types.js';
 import { gossipMarkdown } from './gossip-markdown.js';
 import { code, md } from './markdown-text.js';
 import { reportNotes } from './notes.js';
@@ -45,6 +46,7 @@ export function renderMarkdown(report: Report): string {
     `| discovery converged | ${m.discovery.converged_ms === null ? 'not converged' : formatMetric(m.discovery.converged_ms, 'ms')} (${m.discovery.pairs_discovered}/${m.discovery.pairs_total} pairs) |`,
     `| handshake p50 / p99 / max | ${[m.handshake.p50_ms, m.handshake.p99_ms, m.handshake.max_ms].map((v) => formatMetric(v, 'ms')).join(' / ')} |`,
     `| max RSS / mean RSS | ${formatMetric(m.memory.max_rss_mb, 'mb')} / ${formatMetric(m.memory.mean_rss_mb, 'mb')} |`,
+    ...(m.login ? [loginRow(m.login)] : []),
     `| CPU mean / max | ${formatMetric(m.cpu.mean_percent, 'percent')} / ${formatMetric(m.cpu.max_percent, 'percent')} |`,
     `| errors | ${m.errors.count} |`,
   );
@@ -67,3 +69,9 @@ export function renderMarkdown(report: Report): string {
   return lines.join('\n');
 }
 
+/** Login → ready of a `login` step, with how many logins the warm pool served. */
+function loginRow(l: LoginMetrics): string {
+  const times = [l.p50_ms, l.p99_ms, l.max_ms].map((v) => formatMetric(v, 'ms')).join(' / ');
+  const split = `p50 ${formatMetric(l.from_pool_p50_ms, 'ms')} for the ${l.from_pool} from the pool, ${formatMetric(l.started_p50_ms, 'ms')} for the ${l.count - l.from_pool} started`;
+  return `| login → ready p50 / p99 / max (${md(l.spawner)}, pool ${l.pool}) | ${times} (${l.count} logins: ${split}; ${formatMetric(l.memory_per_user_mb, 'mb')} per user) |`;
+}

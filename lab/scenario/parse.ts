@@ -130,7 +130,7 @@ function buildScenario(tree: Record<string, unknown>, f: Fields): Omit<Scenario,
   const rawSteps = f.list(tree.steps, 'steps', 'steps');
   if (rawSteps.length === 0) f.fail('steps', 'needs at least one step (start with "- start: { count: 5 }")');
   const steps = rawSteps.map((raw, i) => readStep(raw, i, f, roster));
-  if (steps[0]?.kind !== 'start') f.fail('steps[0]', `the first step must be start, got ${steps[0]?.kind}`);
+  if (steps[0]?.kind !== 'start' && steps[0]?.kind !== 'login') f.fail('steps[0]', `the first step must be start or login, got ${steps[0]?.kind}`);
   const network = readNetwork(tree.network, f);
   const registry = readRegistry(tree.registry, steps, f);
   const slos = tree.slos === undefined || tree.slos === null ? [] : f.list(tree.slos, 'slos', 'SLO expressions').map((s, i) => parseSlo(s, join('slos', i), f));

@@ -8,7 +8,7 @@ import type { LoadStep, PeerFaultKind, Step, StepKind } from './types.js';
 
 export const STEP_KINDS: readonly StepKind[] = [
   'start', 'wait_for', 'load', 'kill', 'stop', 'restart', 'join', 'pause_load', 'resume_load',
-  'sleep', 'pause', 'unpause', 'partition', 'heal', 'link', 'registry',
+  'sleep', 'pause', 'unpause', 'partition', 'heal', 'link', 'registry', 'login',
 ];
 const BARE_KINDS = ['pause_load', 'resume_load', 'heal'] as const;
 const PEER_FAULTS: readonly PeerFaultKind[] = ['kill', 'stop', 'restart', 'pause', 'unpause'];
@@ -46,6 +46,18 @@ function readBody(kind: StepKind, body: unknown, path: string, index: number, f:
       const count = f.count(m.count, at('count'), 'peers');
       roster.add(count);
       return { kind, count, ...labelled(m) };
+    }
+    case 'login': {
+      const m = f.map(body, path, ['users', 'spawner', 'pool', 'label'], ['users']);
+      const users = f.count(m.users, at('users'), 'users');
+      roster.add(users);
+      return {
+        kind,
+        users,
+        spawner: m.spawner === undefined ? 'process' : f.oneOf(m.spawner, at('spawner'), ['process', 'docker', 'swarm'] as const),
+        pool: m.pool === undefined ? 0 : f.number(m.pool, at('pool'), 'a whole number of warm peers, 0 to 50', { integer: true, min: 0, max: 50 }),
+        ...labelled(m),
+      };
     }
     case 'wait_for': {
       const m = f.map(body, path, ['condition', 'timeout', 'label'], ['condition', 'timeout']);

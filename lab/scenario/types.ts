@@ -32,6 +32,14 @@ interface StepBase {
 
 export interface StartStep extends StepBase { kind: 'start'; count: number; }
 export interface JoinStep extends StepBase { kind: 'join'; count: number; }
+/** The dispatcher's spawners, as `login` names them. */
+export type LoginSpawner = 'process' | 'docker' | 'swarm';
+/**
+ * `login`: `users` users log in at once, each getting a peer of their own from a spawner
+ * (dispatcher/spawners), with `pool` vacant peers started ahead of need; login → ready
+ * is measured per user. The peers then join the run like started ones.
+ */
+export interface LoginStep extends StepBase { kind: 'login'; users: number; spawner: LoginSpawner; pool: number; }
 export type WaitCondition = 'discovered' | 'sessions' | 'delivered' | 'gossip_delivered';
 export interface WaitForStep extends StepBase { kind: 'wait_for'; condition: WaitCondition; timeoutMs: number; }
 export type LoadPattern = 'random' | 'pairs' | 'broadcast';
@@ -87,7 +95,7 @@ export interface LinkStep extends StepBase {
 export interface RegistryStep extends StepBase { kind: 'registry'; action: 'stop' | 'start'; }
 
 export type Step =
-  | StartStep | JoinStep | WaitForStep | LoadStep | PeerFaultStep
+  | StartStep | JoinStep | LoginStep | WaitForStep | LoadStep | PeerFaultStep
   | BareStep | SleepStep | PartitionStep | LinkStep | RegistryStep;
 export type StepKind = Step['kind'];
 

@@ -87,3 +87,13 @@ export async function readRun(dir: string): Promise<WrittenRun> {
     junit: junit!,
   };
 }
+
+/** What is wrong with `report` by lab/report/report.schema.json: [] when it validates. */
+export async function reportSchemaErrors(report: unknown): Promise<unknown[]> {
+  const { Ajv } = await import('ajv');
+  const schema = JSON.parse(await readFile(join(ROOT, 'lab/report/report.schema.json'), 'utf8')) as object;
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+  ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+  const validate = ajv.compile(schema);
+  return validate(report) ? [] : [...(validate.errors ?? [])];
+}

@@ -14,6 +14,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PEERLAB_VERSION } from '../../../peer/peer.js';
 import { PEERLAB_CLI } from '../../../lab/runtimes/process/peer-process.js';
+import { remaining } from '../deadline.js';
 import { SpawnerError } from '../errors.js';
 import { PEER_HAS_WEB, webArgs, webTokenSetting } from '../peer-web.js';
 import { waitUntilReady } from '../readiness.js';
@@ -275,12 +276,6 @@ function generationOf(cli: string, peerArgs: string[]): string {
   return createHash('sha256').update(JSON.stringify([PEERLAB_VERSION, cli, built, peerArgs])).digest('hex').slice(0, 12);
 }
 
-/** Time left before `deadline`, or a SpawnerError naming the instance when none is. */
-function remaining(deadline: number, instanceId: string): number {
-  const left = deadline - Date.now();
-  if (left <= 0) throw new SpawnerError(`instance ${instanceId}: the start timeout ran out`);
-  return left;
-}
 
 /** Reads the peer's log until its `vacant` line gives the claim port; fails when it exits or the deadline passes. */
 async function waitForVacantLine(logPath: string, exited: Promise<string>, deadline: number, instanceId: string): Promise<number> {

@@ -7,6 +7,7 @@ import type { Step, StepKind } from '../../scenario/types.js';
 import type { RunContext } from '../context.js';
 import { faultStep } from './faults.js';
 import { loadControlStep, loadStep } from './load.js';
+import { loginStep } from './login.js';
 import { healStep, linkStep, partitionStep } from './network.js';
 import { registryStep } from './registry.js';
 import { sleepStep } from './sleep.js';
@@ -19,6 +20,7 @@ type Handler = (step: never, ctx: RunContext) => Promise<StepResult | void>;
 const HANDLERS: Record<StepKind, Handler> = {
   start: startStep,
   join: startStep,
+  login: loginStep,
   wait_for: waitForStep,
   load: loadStep,
   pause_load: loadControlStep,
@@ -74,6 +76,8 @@ function beginDetail(step: Step): unknown {
     case 'start':
     case 'join':
       return { count: step.count };
+    case 'login':
+      return { users: step.users, spawner: step.spawner, pool: step.pool };
     case 'sleep':
       return { durationMs: step.durationMs };
     case 'kill':

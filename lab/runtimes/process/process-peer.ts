@@ -3,8 +3,8 @@
  * signals, resource samples come from the peer's own control API (Stats).
  */
 import type { ControlClient } from '../../../peer/control/control-client.js';
-import { cpuPercentBetween, type CpuReading } from '../../metrics/cpu.js';
 import type { PeerExit, ResourceSample, StartedPeer, StoppedPeer } from '../runtime.js';
+import { StatsSampler } from '../stats-sampler.js';
 import type { StartedPeerProcess } from './peer-process.js';
 
 /** How long a graceful stop may take before the peer is killed. */
@@ -16,7 +16,7 @@ export type Relauncher = () => Promise<StartedPeer>;
 /** A running peer process. */
 export class ProcessPeer implements StartedPeer {
   readonly exited: Promise<PeerExit>;
-  private last: CpuReading | undefined;
+  private readonly stats = new StatsSampler(() => this.control);
   private paused = false;
 
   constructor(
@@ -43,26 +43,9 @@ export class ProcessPeer implements StartedPeer {
     return this.process.pid;
   }
 
-  /**
-   * Stats from the control API. CPU percent is timed on the peer's own clock (its uptime,
-   * read with its CPU time), never by when the reply reached the lab; the first sample
-   * has none, since there is no earlier reading.
-   */
-  async sample(): Promise<ResourceSample> {
-    const stats = await this.control.stats();
-    const reading = { cpuUs: Number(stats.cpuUserUs) + Number(stats.cpuSystemUs), uptimeMs: Number(stats.uptimeMs) };
-    const cpuPercent = this.last && cpuPercentBetween(this.last, reading);
-    this.last = reading;
-    const counters = stats.counters;
-    const announcementsReceived = (counters['discovery.multicast.received'] ?? 0) - (counters['discovery.multicast.self'] ?? 0);
-    return {
-      rssBytes: Number(stats.rssBytes),
-      heapUsedBytes: Number(stats.heapUsedBytes),
-      ...(cpuPercent === undefined ? {} : { cpuPercent }),
-      sessionsOpen: stats.sessionsOpen,
-      announcementsReceived: Number(announcementsReceived),
-      uptimeMs: Number(stats.uptimeMs),
-    };
+  /** Stats from the control API (stats-sampler.ts). */
+  sample(): Promise<ResourceSample> {
+    return this.stats.sample();
   }
 
   async stop(): Promise<StoppedPeer> {
