@@ -31,7 +31,7 @@ describe('registry discovery through the Consul stand-in (documented agent HTTP 
     b.registry.start();
     try {
       a.registry.publish(a.packet());
-      await waitFor(() => b.fed.some((e) => e.type === 'announcement_heard' && e.announcement.id === a.identity.id), 10_000, 'b to read a\'s entry');
+      await waitFor(() => b.fed.some((e) => e.type === 'announcement_heard' && e.heard.announcement.id === a.identity.id), 10_000, 'b to read a\'s entry');
       const heard = b.fed.find((e) => e.type === 'announcement_heard')!;
       expect(heard).toMatchObject({ from: '127.0.0.1', source: 'registry' });
       const register = standIn.requests.find((r) => r.path === '/v1/agent/service/register')!;

@@ -17,6 +17,15 @@ export class StatsSampler {
     const reading = { cpuUs: Number(stats.cpuUserUs) + Number(stats.cpuSystemUs), uptimeMs: Number(stats.uptimeMs) };
     const cpuPercent = this.last && cpuPercentBetween(this.last, reading);
     this.last = reading;
-    return { rssBytes: Number(stats.rssBytes), heapUsedBytes: Number(stats.heapUsedBytes), ...(cpuPercent === undefined ? {} : { cpuPercent }) };
+    const counters = stats.counters;
+    const announcementsReceived = (counters['discovery.multicast.received'] ?? 0) - (counters['discovery.multicast.self'] ?? 0);
+    return {
+      rssBytes: Number(stats.rssBytes),
+      heapUsedBytes: Number(stats.heapUsedBytes),
+      ...(cpuPercent === undefined ? {} : { cpuPercent }),
+      sessionsOpen: stats.sessionsOpen,
+      announcementsReceived: Number(announcementsReceived),
+      uptimeMs: Number(stats.uptimeMs),
+    };
   }
 }

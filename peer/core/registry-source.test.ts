@@ -5,7 +5,7 @@
  * judged by the same freshness and seq rules.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeAnnouncement } from '../discovery/announcement.js';
+import { checkPacket } from '../discovery/announcement.js';
 import { World } from './testing/world.js';
 
 describe('announcements read from a registry', () => {
@@ -18,12 +18,12 @@ describe('announcements read from a registry', () => {
     world.runFor(10);
     const sent = world.log.find((l) => l.peer === 'alice' && l.action.type === 'multicast')?.action;
     if (sent?.type !== 'multicast') throw new Error('alice announced nothing for the registries');
-    const decoded = decodeAnnouncement(sent.packet);
-    if (!decoded.ok) throw new Error(`alice's announcement does not verify: ${decoded.reason}`);
-    const { announcement } = decoded;
+    const form = checkPacket(sent.packet);
+    if (!form.ok) throw new Error(`alice's announcement is not well formed: ${form.reason}`);
+    const { announcement, body, signature } = form;
     expect(b.core.knows(a.id)).toBe(false);
 
-    const heard = { type: 'announcement_heard', announcement, from: '10.0.0.1', source: 'registry' } as const;
+    const heard = { type: 'announcement_heard', heard: { announcement, body, signature }, from: '10.0.0.1', source: 'registry' } as const;
     const now = { monoMs: world.now, wallMs: announcement.sentAtMs + 10 };
     const actions = b.core.handle(heard, now);
     expect(actions).toContainEqual({ type: 'emit', event: expect.objectContaining({ type: 'peer_up', peerId: a.id, host: '10.0.0.1' }) });

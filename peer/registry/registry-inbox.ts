@@ -1,7 +1,7 @@
 /**
  * What every registry adapter does with an entry it read: a registry is only a
  * hint. The entry's announcement bytes are checked exactly like a multicast packet
- * (size, decoding, signature, id from the key), the entry must sit under its own
+ * (size, decoding, then the signature or hash chain in the core), the entry must sit under its own
  * peer's id (so nobody can file one peer's announcement under another's name), and
  * only then does it go to the core, tagged `registry`, where the freshness window and
  * the seq rule judge it like any announcement. Whatever the bytes, nothing throws:
@@ -10,7 +10,7 @@
 import type { CoreEvent } from '../core/events.js';
 import type { Counters } from '../counters.js';
 import { hostProblem } from '../discovery/announcement-fields.js';
-import { decodeAnnouncement, type DropReason } from '../discovery/announcement.js';
+import { checkPacket, type DropReason } from '../discovery/announcement.js';
 import { LIMITS } from '../limits.js';
 
 /** Why an entry was dropped before the core saw it: a packet's reasons, and the registry's own. */
@@ -33,7 +33,7 @@ export class RegistryInbox {
     private readonly counters: Counters,
     private readonly feed: (event: CoreEvent) => void,
   ) {
-    for (const reason of ['bad_entry', 'key_mismatch', 'bad_signature', 'oversized'] as const) counters.add(`discovery.registry.dropped.${reason}`, 0);
+    for (const reason of ['bad_entry', 'key_mismatch', 'oversized'] as const) counters.add(`discovery.registry.dropped.${reason}`, 0);
   }
 
   /** An entry read from a registry (a watch event, a listing). */
@@ -41,12 +41,14 @@ export class RegistryInbox {
     if (raw.keyId === this.selfId) return; // our own, coming back
     if (raw.announcement.length > LIMITS.announcementBytes) return this.drop('oversized');
     if (typeof raw.host !== 'string' || hostProblem(raw.host) !== undefined) return this.drop('bad_entry');
-    const result = decodeAnnouncement(raw.announcement);
+    // Well formed here; the core checks the signature (or the announcement's hash chain).
+    const result = checkPacket(raw.announcement);
     if (!result.ok) return this.drop(result.reason);
     // Filed under another id: a registry (or a writer to it) passing one peer off as another.
     if (result.announcement.id !== raw.keyId) return this.drop('key_mismatch');
     this.counters.add('discovery.registry.entries');
-    this.feed({ type: 'announcement_heard', announcement: result.announcement, from: raw.host, source: 'registry' });
+    const { announcement, body, signature } = result;
+    this.feed({ type: 'announcement_heard', heard: { announcement, body, signature }, from: raw.host, source: 'registry' });
   }
 
   /** An entry the adapter could not even take apart (not JSON, too big, wrong shape). */

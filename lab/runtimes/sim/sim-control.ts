@@ -36,6 +36,7 @@ export class SimControl implements PeerControl {
       controlPort: 0,
       publicKeyHex: node.identity.publicKey.toString('hex'),
       version: PEERLAB_VERSION,
+      webPort: 0,
     }));
   }
 
