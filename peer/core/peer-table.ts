@@ -51,6 +51,7 @@
 import { isPeerId } from '../identity/identity.js';
 import { quote } from '../limits.js';
 import type { KnownPeer } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
+import { first, isNotNewer, newEntry, snapshot, touch, update, type AcceptedSeq, type Entry } from './peer-entry.js';
 
 /** Kept past a seq's window: wall and monotonic clocks round and slew apart (NTP slews up to 0.05 %). */
 export const REPLAY_MARGIN_MS = 1000;
@@ -101,24 +102,6 @@ export interface PeerTableOptions {
   windowMs: number;
   /** Cap on entries, and separately on the seqs remembered of forgotten peers. */
   maxPeers: number;
-}
-
-/** The last seq accepted from a peer, and until when a replay of it could pass the window check. */
-interface AcceptedSeq {
-  seq: number;
-  freshUntil: number;
-}
-
-interface Entry {
-  id: string;
-  name: string;
-  host: string;
-  grpcPort: number;
-  publicKey?: Uint8Array;
-  source: PeerSource;
-  firstSeenAt: number;
-  lastSeenAt: number;
-  accepted?: AcceptedSeq;
 }
 
 /** The peer table; see the rules at the top of this file. */
@@ -374,59 +357,6 @@ export class PeerTable {
     }
     return events;
   }
-}
-
-function newEntry(peer: PeerObservation, source: PeerSource, now: number, firstSeenAt: number): Entry {
-  const entry: Entry = {
-    id: peer.id,
-    name: peer.name,
-    host: peer.host,
-    grpcPort: peer.grpcPort,
-    source,
-    firstSeenAt,
-    lastSeenAt: now,
-  };
-  if (peer.publicKey) entry.publicKey = peer.publicKey;
-  return entry;
-}
-
-/** True when the observation carries a seq not greater than the last one accepted. */
-function isNotNewer(peer: PeerObservation, last: AcceptedSeq): boolean {
-  return peer.seq !== undefined && peer.seq <= last.seq;
-}
-
-/** Copies the address and name; true when any of them changed. */
-function update(entry: Entry, peer: PeerObservation): boolean {
-  const changed = entry.name !== peer.name || entry.host !== peer.host || entry.grpcPort !== peer.grpcPort;
-  entry.name = peer.name;
-  entry.host = peer.host;
-  entry.grpcPort = peer.grpcPort;
-  return changed;
-}
-
-/** Marks an entry heard now and moves it to the back of its map (most recent). */
-function touch(map: Map<string, Entry>, entry: Entry, now: number): void {
-  entry.lastSeenAt = now;
-  map.delete(entry.id);
-  map.set(entry.id, entry);
-}
-
-function first(map: Map<string, Entry>): Entry | undefined {
-  return map.values().next().value;
-}
-
-function snapshot(entry: Entry): PeerRecord {
-  const record: PeerRecord = {
-    id: entry.id,
-    name: entry.name,
-    host: entry.host,
-    grpcPort: entry.grpcPort,
-    source: entry.source,
-    firstSeenAt: entry.firstSeenAt,
-    lastSeenAt: entry.lastSeenAt,
-    ...(entry.publicKey ? { publicKey: entry.publicKey } : {}),
-  };
-  return record;
 }
 
 function ambiguous(what: string, peers: PeerRecord[]): string {
