@@ -217,7 +217,7 @@ describe('overrides and sweeps', () => {
 
   it('rejects an unknown --set key and lists what is settable', () => {
     expect(error(base, { name: 'other' }).message).toBe(
-      'scenarios/x.yaml: --set name: unknown setting; settable: peers, rate, seed, peer.announce_interval, peer.expire_after, peer.announce_window, peer.keepalive_interval, peer.handshake_timeout, peer.connections_per_address, peer.fanout, peer.gossip_ttl, peer.digest_interval, peer.args, runtime.peers_per_process, runtime.ready_timeout',
+      'scenarios/x.yaml: --set name: unknown setting; settable: peers, rate, seed, peer.announce_interval, peer.expire_after, peer.announce_window, peer.max_announcements_per_second, peer.keepalive_interval, peer.handshake_timeout, peer.connections_per_address, peer.idle_session_timeout, peer.gossip_neighbours, peer.fanout, peer.gossip_ttl, peer.digest_interval, peer.args, runtime.peers_per_process, runtime.ready_timeout',
     );
   });
 });
