@@ -7,6 +7,9 @@
  *   node dist/bench/sim-bench.js [--scenario scenarios/gossip.yaml] [--peers 1000,10000]
  *                                [--set key=value ...] [--timeout 600] [--sim-cpu RATES]
  *
+ * A run still going after --timeout seconds is interrupted (SIGINT): its report then
+ * shows how much virtual time it covered in that wall time.
+ *
  * Wall seconds are the run's own (report.json simulation.wall_ms: first peer start to
  * last peer down), not the process's start-up. Memory per peer is the process's peak RSS
  * (GNU time's %M) less that of the same scenario at 5 peers, over the extra peers: what
@@ -36,17 +39,18 @@ interface Figures {
 async function runOnce(scenario: string, peers: number, sets: string[], cpu: string | undefined, timeoutS: number): Promise<Figures> {
   const out = await mkdtemp(join(tmpdir(), 'peerlab-sim-bench-'));
   try {
-    const args = ['-f', '%M %e', process.execPath, CLI, 'lab', 'run', scenario, '--runtime', 'sim', '--set', `peers=${peers}`, '--out', out];
+    // coreutils timeout interrupts the run itself (SIGINT: the lab writes its report, showing how far it got).
+    const args = ['-f', '%M %e', 'timeout', '--signal=INT', '--kill-after=20', String(timeoutS), process.execPath, CLI, 'lab', 'run', scenario, '--runtime', 'sim', '--set', `peers=${peers}`, '--out', out];
     for (const s of sets) args.push('--set', s);
     if (cpu) args.push('--sim-cpu', cpu);
     const { stderr } = await new Promise<{ stderr: string }>((done) => {
-      execFile('/usr/bin/time', args, { timeout: timeoutS * 1000, maxBuffer: 64 << 20 }, (_err, _stdout, stderr) => done({ stderr: String(stderr) }));
+      execFile('/usr/bin/time', args, { maxBuffer: 64 << 20 }, (_err, _stdout, stderr) => done({ stderr: String(stderr) }));
     });
     const [rss = '0', wall = '0'] = (/(\d+) ([\d.]+)\s*$/.exec(stderr.trim())?.slice(1) ?? []);
     const name = (await readdir(out))[0];
     const stamp = name ? (await readdir(join(out, name)))[0] : undefined;
     const report = stamp ? JSON.parse(await readFile(join(out, name!, stamp, 'report.json'), 'utf8')) : undefined;
-    return { peers, verdict: report?.verdict ?? `no report (timed out after ${timeoutS} s?)`, simulation: report?.simulation, peakRssKb: Number(rss), processWallS: Number(wall) };
+    return { peers, verdict: report?.verdict ?? 'no report', simulation: report?.simulation, peakRssKb: Number(rss), processWallS: Number(wall) };
   } finally {
     await rm(out, { recursive: true, force: true });
   }

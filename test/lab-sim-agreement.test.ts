@@ -40,7 +40,7 @@ describe('sim agrees with process', () => {
     expect(sim.metrics.delivery.ratio).toBe(real.metrics.delivery.ratio);
     expect(sim.metrics.discovery.pairs_discovered).toBe(real.metrics.discovery.pairs_discovered);
     expect(sim.metrics.discovery.pairs_total).toBe(real.metrics.discovery.pairs_total);
-  });
+  }, 300_000);
 
   it('gossip at 20 peers: same delivery ratio and pairs; hop mean and amplification within 15 %', async () => {
     await using dir = await tempDir('peerlab-agree-gossip-');
@@ -56,5 +56,5 @@ describe('sim agrees with process', () => {
     expect(sim.metrics.discovery.pairs_discovered).toBe(real.metrics.discovery.pairs_discovered);
     expect(within(s.hops.mean!, r.hops.mean!, 0.15), `hop mean sim ${s.hops.mean} vs process ${r.hops.mean}`).toBe(true);
     expect(within(s.amplification!, r.amplification!, 0.15), `amplification sim ${s.amplification} vs process ${r.amplification}`).toBe(true);
-  });
+  }, 900_000);
 });
