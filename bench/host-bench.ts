@@ -56,7 +56,6 @@ async function measure(count: number): Promise<HostFigures> {
     const before = await host.client.stats();
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
     const after = await host.client.stats();
-    // Let the heap settle as it would in a long-idle process before reading the memory.
     const cpuUs = Number(after.cpuUserUs) + Number(after.cpuSystemUs) - Number(before.cpuUserUs) - Number(before.cpuSystemUs);
     const idleCpu = (cpuUs / 1000 / (Number(after.uptimeMs) - Number(before.uptimeMs))) * 100;
     return {
