@@ -52,7 +52,9 @@ describe('lab run scenarios/scale.yaml', () => {
     expect(run.history.filter((e) => e.type === 'lifecycle' && e.peer === killed[0] && e.event === 'ready')).toHaveLength(2);
 
     const schema = JSON.parse(await readFile(join(ROOT, 'lab/report/report.schema.json'), 'utf8')) as object;
-    const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    const validate = ajv.compile(schema);
     expect(validate(run.report), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
   }, RUN_TIMEOUT_MS);
 });

@@ -59,7 +59,8 @@ export class HostPool {
       }
       if (this.closed) throw new LabError(`cannot start ${spec.name}: the runtime is closed`);
       const bootMs = Math.round(performance.now() - began);
-      const control = process.client.peer(spec.name, 10_000);
+      // A host of many peers on a loaded machine answers late: calls get as long as a start may take.
+      const control = process.client.peer(spec.name, Math.max(10_000, timeoutMs));
       return new HostedPeer(spec.name, started.id, process, control, host.stats!, () => relaunch(started.grpcPort), bootMs);
     });
   }
