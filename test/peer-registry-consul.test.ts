@@ -45,7 +45,8 @@ describe('registry discovery through the Consul stand-in (documented agent HTTP 
       const query = standIn.requests.find((r) => r.path === `/v1/health/service/${CONSUL_SERVICE}`)!;
       expect(query.method).toBe('GET');
       expect(query.query).toMatchObject({ passing: 'true', wait: '30s' });
-      expect(standIn.requests.filter((r) => r.path.startsWith('/v1/health/')).some((r) => Number(r.query.index) > 1)).toBe(true);
+      // After its first answer, each query blocks on the index that answer carried.
+      await waitFor(() => standIn.requests.some((r) => r.path.startsWith('/v1/health/') && Number(r.query.index) > 1), 10_000, 'a blocking query with an index');
     } finally {
       await a.registry.stop();
       await b.registry.stop();
@@ -82,6 +83,7 @@ describe('registry discovery through the Consul stand-in (documented agent HTTP 
     await b.kill();
     await waitFor(() => standIn.status(consulServiceId(b.id)) === 'critical', 15_000, "the killed peer's TTL check to run out");
     await a.waitForEvent((e) => e.type === 'peer_down' && e.peerId === b.id, 15_000, 'p0 to expire p1');
+    await a.waitForEvent((e) => e.type === 'peer_down' && e.peerId === c.id, 15_000, 'p0 to expire p2');
     expect(seenBy(a).size).toBe(0);
   });
 
