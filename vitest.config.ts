@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{peer,lab,bin,test}/**/*.test.ts'],
+    include: ['{peer,dispatcher,lab,bin,test}/**/*.test.ts'],
     // Process-level tests start real peers; give them room on a 2-core machine.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -5,7 +5,8 @@
 import type { GroupEntry } from './store/group-store.js';
 
 export type PeerEvent =
-  | { type: 'ready'; atMs: number; id: string; name: string; fingerprint: string; grpcPort: number; controlPort: number }
+  /** `webPort` is 0 without a web UI; `webLoginUrl` (a one-time secret) only when it serves standalone, without --web-token. */
+  | { type: 'ready'; atMs: number; id: string; name: string; fingerprint: string; grpcPort: number; controlPort: number; webPort: number; webLoginUrl?: string }
   | { type: 'peer_up' | 'peer_down'; atMs: number; peerId: string; peerName: string; host: string; grpcPort: number }
   | { type: 'session_up'; atMs: number; peerId: string; peerName: string; handshakeMs: number; initiator: boolean }
   | { type: 'session_down'; atMs: number; peerId: string; peerName: string; reason: string }

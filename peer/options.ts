@@ -48,6 +48,13 @@ export interface PeerOptions {
    * one more is closed at once. Sessions do not count, so many peers behind one address work.
    */
   connectionsPerAddress: number;
+  /** The web UI (peer/web/): off unless `listen` is given. */
+  web: {
+    /** `host:port` it serves on (port 0 picks one); undefined: no web UI. */
+    listen: string | undefined;
+    /** Bearer token it accepts; '' means standalone: a one-time login URL instead. */
+    token: string;
+  };
   /** Open a session to every peer as soon as it is discovered (the lab's key-exchange runs). */
   connectOnDiscovery: boolean;
   gossip: {
@@ -58,6 +65,13 @@ export interface PeerOptions {
     /** How often to trade a digest with one random neighbour (anti-entropy). */
     digestIntervalMs: number;
   };
+  /**
+   * A vacant peer (peer/cli/vacant.ts): listen for a claim on this `host:port` and start
+   * only then, as the name and data dir the claim carries; undefined starts at once.
+   */
+  vacant: string | undefined;
+  /** Bearer token a claim must carry (a vacant peer's only secret before it is claimed). */
+  claimToken: string;
 }
 
 /** Named defaults, from the settings table; `name` and `dataDir` follow from the peer's name. */
@@ -102,6 +116,10 @@ export function settingProblem(row: Setting, value: unknown, options: PeerOption
       const shown = typeof value === 'number' ? String(value) : quote(value);
       return `must be a whole number${row.kind === 'duration' ? ' of ms' : ''} ${rangeText(row)}, got ${shown}`;
     }
+  }
+  if (row.kind === 'endpoint' && value !== undefined) {
+    const split = splitHostPort(String(value), 0);
+    if ('problem' in split) return split.problem;
   }
   return row.check?.(value as never, options);
 }

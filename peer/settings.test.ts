@@ -3,7 +3,7 @@ import { defaultPeerOptions, rangeText, settingProblem, validatePeerOptions, typ
 import { readSetting, writeSetting } from './setting-path.js';
 import { SETTINGS, type SettingKind } from './settings.js';
 
-const TYPE_OF_KIND: Record<SettingKind, string> = { integer: 'number', duration: 'number', boolean: 'boolean', string: 'string', address: 'string', list: 'object' };
+const TYPE_OF_KIND: Record<SettingKind, string> = { integer: 'number', duration: 'number', boolean: 'boolean', string: 'string', address: 'string', endpoint: 'string', list: 'object' };
 
 describe('the settings table', () => {
   const defaults = defaultPeerOptions('alice');

@@ -34,9 +34,9 @@ export type SettingValues = { [P in SettingName]: SettingValue<P> };
 /**
  * What a value is: `integer` and `duration` (whole ms) are numbers given on the command
  * line as digits, and a scenario writes durations as `250ms`/`2s`; `address` is a host
- * or IP; `list` is a flag given once per item.
+ * or IP; `endpoint` is `host:port` (port 0: any free one); `list` is a flag given once per item.
  */
-export type SettingKind = 'integer' | 'duration' | 'boolean' | 'string' | 'address' | 'list';
+export type SettingKind = 'integer' | 'duration' | 'boolean' | 'string' | 'address' | 'endpoint' | 'list';
 
 /** One row of the table. */
 export interface Setting<P extends SettingName = SettingName, S extends string | undefined = string | undefined> {
@@ -61,7 +61,7 @@ export interface Setting<P extends SettingName = SettingName, S extends string |
   env?: string;
   /** A second flag that sets one special value (`--no-control` sets the control port to -1). */
   off?: { flag: string; value: SettingValue<P>; help: string };
-  /** Must be given on the command line. */
+  /** Must be given on the command line (unless `--vacant`: a vacant peer gets it from its claim). */
   required?: boolean;
   /** One line for --help and the README (markdown: `code` and [links](#anchor) read well in both). */
   help: string;
@@ -85,7 +85,7 @@ const TABLE = [
   setting({
     name: 'name', flag: '--name', arg: 'NAME', kind: 'string', required: true, default: (peerName) => peerName,
     check: (name) => { const issue = nameProblem(name); return issue === undefined ? undefined : `${quote(name)} ${issue}`; },
-    help: 'display name other peers see; 1–64 bytes, no control characters',
+    help: 'display name other peers see; 1–64 bytes, no control characters (a `--vacant` peer gets it from its claim)',
   }),
   setting({
     name: 'dataDir', flag: '--data', arg: 'DIR', kind: 'string', default: defaultDataDir, defaultText: '`~/.peerlab/NAME`',
@@ -131,7 +131,7 @@ const TABLE = [
   }),
   setting({
     name: 'seeds', flag: '--seed', arg: 'HOST:PORT', kind: 'list', default: [],
-    check: (seeds) => seeds.map(splitHostPort).map((seed) => ('problem' in seed ? seed.problem : undefined)).find((p) => p !== undefined),
+    check: (seeds) => seeds.map((seed) => splitHostPort(seed)).map((seed) => ('problem' in seed ? seed.problem : undefined)).find((p) => p !== undefined),
     help: "another peer's gRPC address; the two trade signed announcements every interval (repeatable)",
   }),
   setting({ name: 'keepaliveMs', flag: '--keepalive', scenario: 'keepalive_interval', kind: 'duration', default: 5000, min: 100, help: 'ping sessions this often; close one silent for 3 × this' }),
@@ -143,6 +143,17 @@ const TABLE = [
     name: 'connectionsPerAddress', flag: '--connections-per-address', scenario: 'connections_per_address', kind: 'integer', default: 64, min: 1,
     help: 'wire connections one remote address may hold that carry no authenticated session; one more is closed at once (sessions do not count, so many peers on one address are fine)',
   }),
+  setting({
+    // The endpoint kind's own check (peer/options.ts) reads HOST:PORT.
+    name: 'web.listen', flag: '--web', kind: 'endpoint', default: undefined, defaultText: 'off',
+    help: 'serve the [web UI](#web-ui) on this address (`127.0.0.1:0`: any free port; the `ready` event says which)',
+  }),
+  setting({
+    name: 'web.token', flag: '--web-token', arg: 'TOKEN', kind: 'string', default: '', defaultText: 'a one-time login URL', env: 'PEERLAB_WEB_TOKEN',
+    // The token is a secret: the error does not repeat it.
+    check: (token) => (token !== '' && token.length < 16 ? 'must be at least 16 characters' : undefined),
+    help: 'bearer token the web UI accepts (`Authorization: Bearer TOKEN`, what a dispatcher adds); when not given, the peer prints a one-time login URL instead; at least 16 characters',
+  }),
   setting({ name: 'connectOnDiscovery', flag: '--connect-on-discovery', kind: 'boolean', default: false, help: 'open a session to every peer as soon as it is discovered' }),
   setting({ name: 'gossip.fanout', flag: '--fanout', scenario: 'fanout', kind: 'integer', default: 4, min: 1, max: 64, help: 'neighbours a new group message is pushed to (1–64)' }),
   setting({
@@ -152,6 +163,16 @@ const TABLE = [
   setting({
     name: 'gossip.digestIntervalMs', flag: '--digest-interval', scenario: 'digest_interval', kind: 'duration', default: 1000, min: 50,
     help: 'how often to trade a digest of recent group message ids with one random neighbour',
+  }),
+  setting({
+    name: 'vacant', flag: '--vacant', kind: 'endpoint', default: undefined, defaultText: 'off',
+    help: 'start with no identity and wait for a claim (`POST /claim` on HOST:PORT, port 0: any) that names the user, the data dir and the tokens; then run as that peer. What a warm pool is made of; see [Vacant peers](#vacant-peers)',
+  }),
+  setting({
+    name: 'claimToken', flag: '--claim-token', arg: 'TOKEN', kind: 'string', default: '', defaultText: 'none', env: 'PEERLAB_CLAIM_TOKEN',
+    // A secret: the error does not repeat it.
+    check: (token, o) => (o.vacant !== undefined && token.length < 16 ? 'a vacant peer needs one of at least 16 characters' : undefined),
+    help: 'bearer token a claim must carry; at least 16 characters; required with `--vacant`',
   }),
 ] as const;
 

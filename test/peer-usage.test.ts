@@ -28,6 +28,8 @@ const CASES: Array<[string, string[], string]> = [
   ['settings wrong together', ['--announce-interval', '1000', '--expire-after', '1500'], 'peerlab: --expire-after: must be at least twice the announce interval (2000 ms), got 1500'],
   ['an address of the wrong kind', ['--multicast-group', '10.0.0.1'], 'peerlab: --multicast-group: must be an IPv4 multicast address'],
   ['a malformed list item', ['--seed', 'nowhere'], 'peerlab: --seed: expected host:port, got "nowhere"'],
+  ['a web address without a port', ['--web', 'localhost'], 'peerlab: --web: expected host:port, got "localhost"'],
+  ['a short web token', ['--web', '127.0.0.1:0', '--web-token', 'letmein'], 'peerlab: --web-token: must be at least 16 characters'],
 ];
 
 describe('peerlab peer: a bad flag exits 64', () => {

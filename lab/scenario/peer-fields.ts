@@ -56,6 +56,7 @@ function readValue(row: ScenarioSetting, value: unknown, path: string, f: Fields
       return f.boolean(value, path);
     case 'string':
     case 'address':
+    case 'endpoint':
       return f.string(value, path);
     case 'list':
       return f.list(value, path, 'values').map((item, i) => f.string(item, join(path, i)));

@@ -32,11 +32,24 @@ function clock(ms: number): string {
   return new Date(ms).toISOString().slice(11, 19);
 }
 
+/** Where the web UI is: the one-time login URL when standalone, else the port a proxy reaches with the token. */
+export function webLine(ready: Extract<PeerEvent, { type: 'ready' }>): string {
+  if (ready.webLoginUrl) return webLoginLine(ready.webLoginUrl);
+  return `web UI on port ${ready.webPort} (bearer token)`;
+}
+
+/** A one-time login URL as a person is told it. */
+export function webLoginLine(url: string): string {
+  return `web UI: ${url} (the link works once)`;
+}
+
 /** One line (or a few) for an event, or undefined for events a person need not see. */
 export function formatEvent(event: PeerEvent, p: Palette): string | undefined {
   switch (event.type) {
-    case 'ready':
-      return `${p.bold(escapeInline(event.name))} ready, id ${event.id}\n  safety number ${event.fingerprint}\n  type /help for commands`;
+    case 'ready': {
+      const web = event.webPort ? `\n  ${webLine(event)}` : '';
+      return `${p.bold(escapeInline(event.name))} ready, id ${event.id}\n  safety number ${event.fingerprint}${web}\n  type /help for commands`;
+    }
     case 'peer_up':
       return p.dim(`+ ${escapeInline(event.peerName)} (${event.peerId.slice(0, 8)}) at ${escapeInline(event.host)}:${event.grpcPort}`);
     case 'peer_down':
@@ -117,5 +130,6 @@ export const HELP = `commands:
   /whoami                your id and safety number
   /whois NAME|ID         a peer's id and safety number, to compare out of band
   /trust NAME ID         bind NAME to the peer ID (an id prefix works), e.g. after a new key
+  /web-login             a new one-time login URL for the web UI (--web)
   /help                  this list
   /quit                  stop the peer`;

@@ -20,6 +20,8 @@ function otherValue(row: Setting, defaults: PeerOptions): unknown {
     case 'address':
       // An IPv4 multicast address: valid wherever an address goes (bind, group, interface check).
       return '239.1.2.3';
+    case 'endpoint':
+      return '127.0.0.1:0';
     case 'list':
       return ['127.0.0.1:7000', '[::1]:7001'];
   }

@@ -21,7 +21,7 @@ export const OUTPUT_FLAGS: readonly OutputFlag[] = [
   { flag: '--no-stdin', help: 'read no commands; run until SIGINT/SIGTERM (services, the lab)' },
 ];
 
-const ARG_BY_KIND: Record<SettingKind, string> = { integer: 'N', duration: 'MS', address: 'ADDR', string: 'VALUE', list: 'VALUE', boolean: '' };
+const ARG_BY_KIND: Record<SettingKind, string> = { integer: 'N', duration: 'MS', address: 'ADDR', endpoint: 'HOST:PORT', string: 'VALUE', list: 'VALUE', boolean: '' };
 
 /** The flag's argument as the README shows it (`N`, `HOST:PORT`); empty for a switch. */
 export function flagArgument(row: Setting): string {
@@ -65,7 +65,6 @@ function settingOption(row: Setting): Option {
   const option = new Option(argument ? `${row.flag} <${argument.toLowerCase()}>` : row.flag, plainText(row.help) + extra);
   if (row.kind === 'integer' || row.kind === 'duration') option.argParser(wholeNumber(row));
   if (row.kind === 'list') option.argParser(collect);
-  if (row.required) option.makeOptionMandatory();
   if (row.env !== undefined) option.env(row.env);
   // A plain default shows in --help; negated switches get theirs from commander.
   if (row.kind !== 'boolean' && (typeof row.default === 'number' || (typeof row.default === 'string' && row.default !== ''))) {
@@ -83,6 +82,16 @@ export function peerOptions(): Option[] {
 /** The key commander stores a flag's value under (`--no-control` → `control`). */
 function attribute(flag: string): string {
   return new Option(flag).attributeName();
+}
+
+/**
+ * commander's own words for a required flag that is missing, or undefined. Checked here, not
+ * by commander, because a `--vacant` peer needs none of them: its claim brings them.
+ */
+export function missingRequiredFlag(flags: Record<string, unknown>): string | undefined {
+  if (flags[attribute('--vacant')] !== undefined) return undefined;
+  const row = SETTINGS.find((r) => r.required && flags[attribute(r.flag)] === undefined);
+  return row && `error: required option '${row.flag} <${flagArgument(row).toLowerCase()}>' not specified`;
 }
 
 /** Builds PeerOptions from parsed flags (validated by the peer when it starts). */
@@ -103,6 +112,8 @@ export function parsePeerArgs(args: readonly string[]): PeerOptions {
   const command = new Command('peer').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
   for (const option of peerOptions()) command.addOption(option);
   command.parse([...args], { from: 'user' });
+  const missing = missingRequiredFlag(command.opts());
+  if (missing !== undefined) command.error(missing, { exitCode: 1, code: 'commander.missingMandatoryOptionValue' });
   return optionsFromFlags(command.opts());
 }
 

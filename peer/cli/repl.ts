@@ -10,7 +10,7 @@ import type { Peer } from '../peer.js';
 import { EVERYONE } from '../gossip/group-codec.js';
 import { quote } from '../limits.js';
 import { escapeInline } from './escape.js';
-import { formatEvent, formatHistory, formatPeers, formatRoomHistory, HELP, palette } from './human-format.js';
+import { formatEvent, formatHistory, formatPeers, formatRoomHistory, HELP, palette, webLoginLine } from './human-format.js';
 
 /** Longest command line accepted; longer lines are refused, not truncated. */
 const MAX_LINE = 64 * 1024;
@@ -22,6 +22,8 @@ export interface ReplOptions {
   output: Writable;
   /** Events that happened before the loop started (the ready line first); printed before any other. */
   initialEvents?: PeerEvent[];
+  /** Mints a new one-time web UI login URL (/web-login); absent without --web, undefined with a --web-token. */
+  newWebLoginUrl?: () => string | undefined;
 }
 
 type Output = { type: string; [field: string]: unknown };
@@ -50,7 +52,7 @@ export async function runRepl(peer: Peer, options: ReplOptions): Promise<void> {
       }
       if (line === '/quit' || line === '/exit') break;
       try {
-        await runCommand(peer, line, print, p);
+        await runCommand(peer, line, print, p, options.newWebLoginUrl);
       } catch (err) {
         fail((err as Error).message);
       }
@@ -66,6 +68,7 @@ async function runCommand(
   line: string,
   print: (json: Output, human: string | undefined) => void,
   p: ReturnType<typeof palette>,
+  newWebLoginUrl: ReplOptions['newWebLoginUrl'],
 ): Promise<void> {
   const [command = '', ...rest] = line.split(/\s+/);
   const argument = line.slice(command.length).trim();
@@ -137,6 +140,12 @@ async function runCommand(
     case '/rooms': {
       const rooms = peer.joinedRooms();
       return print({ type: 'rooms', rooms }, p.dim(`rooms: ${rooms.map((r) => `#${escapeInline(r)}`).join(' ')}`));
+    }
+    case '/web-login': {
+      if (!newWebLoginUrl) throw new Error('no web UI: start the peer with --web HOST:PORT');
+      const url = newWebLoginUrl();
+      if (url === undefined) throw new Error('the web UI takes its bearer token (--web-token): there is no login URL');
+      return print({ type: 'web_login', url }, webLoginLine(url));
     }
     default:
       throw new Error(`unknown command ${escapeInline(quote(command))}; /help lists them`);

@@ -3,7 +3,7 @@
  * UI and scripts in any language. Bound to 127.0.0.1 by default; every call
  * must present the bearer token.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -12,6 +12,7 @@ import {
   type Event as ControlEvent,
   type EventsRequest,
 } from '../../proto/gen/peerlab/control/v1/control.pb.js';
+import { bearerMatches } from '../bearer.js';
 import type { PeerEvent } from '../events.js';
 import type { Peer } from '../peer.js';
 import { PEERLAB_VERSION, SendError } from '../peer.js';
@@ -42,11 +43,7 @@ export async function resolveControlToken(dataDir: string, given: string): Promi
 type Call = { metadata: grpc.Metadata };
 
 function authorized(call: Call, expected: Buffer): boolean {
-  const header = String(call.metadata.get('authorization')[0] ?? '');
-  const match = /^Bearer (.+)$/i.exec(header);
-  if (!match) return false;
-  const presented = Buffer.from(match[1]!);
-  return presented.length === expected.length && timingSafeEqual(presented, expected);
+  return bearerMatches(String(call.metadata.get('authorization')[0] ?? ''), expected);
 }
 
 const UNAUTHENTICATED = { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong control token (metadata "authorization: Bearer <token>")' };
@@ -82,8 +79,8 @@ export class ControlServer implements AsyncDisposable {
     readonly port: number,
   ) {}
 
-  /** Serves the control API of `peer` on host:port (0 picks a port). */
-  static async start(peer: Peer, host: string, port: number, tokenText: string): Promise<ControlServer> {
+  /** Serves the control API of `peer` on host:port (0 picks a port); `webPort` is what Whoami reports of the web UI (0: off). */
+  static async start(peer: Peer, host: string, port: number, tokenText: string, webPort = 0): Promise<ControlServer> {
     const token = Buffer.from(tokenText);
     // Room for a value far over its field's limit to reach the check that names field and limit.
     const server = new grpc.Server({ 'grpc.max_receive_message_length': LIMITS.controlRequestBytes });
@@ -97,6 +94,7 @@ export class ControlServer implements AsyncDisposable {
         controlPort: boundPort,
         publicKeyHex: peer.identity.publicKey.toString('hex'),
         version: PEERLAB_VERSION,
+        webPort,
       })),
       listPeers: unary(token, 'listPeers', () => ({ peers: peer.peers() })),
       send: unary(token, 'send', (request: { to: string; text: string }) => peer.send(request.to, request.text)),

@@ -24,7 +24,7 @@ export class DataDirInUseError extends Error {
 }
 
 /** Start time of a process in clock ticks since boot (Linux), or undefined where /proc does not say. */
-function startTimeOf(pid: number): string | undefined {
+export function startTimeOf(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Field 22; the command name (field 2) is in parentheses and may contain spaces.

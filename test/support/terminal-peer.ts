@@ -23,13 +23,13 @@ export interface TerminalPeer extends AsyncDisposable {
   quit(): Promise<void>;
 }
 
-/** Starts `name` in human mode on the fleet's loopback network, data dir `fleet.dir/name`, no control API. */
-export function startTerminalPeer(fleet: PeerFleet, name: string): TerminalPeer {
+/** Starts `name` in human mode on the fleet's loopback network, data dir `fleet.dir/name`, no control API; `extraArgs` follow. */
+export function startTerminalPeer(fleet: PeerFleet, name: string, extraArgs: string[] = []): TerminalPeer {
   const child = spawn(
     process.execPath,
     [PEERLAB_CLI, 'peer', '--name', name, '--data', join(fleet.dir, name), '--host', '127.0.0.1', '--interface', '127.0.0.1',
       '--multicast-group', fleet.network.group, '--multicast-port', String(fleet.network.port), '--announce-interval', '200',
-      '--expire-after', '1500', '--no-control'],
+      '--expire-after', '1500', '--no-control', ...extraArgs],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let screen = '';

@@ -1,6 +1,6 @@
 /**
  * `peerlab lab image`: the peer image, built from a context the lab assembles (the
- * compiled dist/, package.json and the production dependencies out of node_modules:
+ * compiled dist/, the web UI's static files, package.json and the production dependencies out of node_modules:
  * the package-lock entries not marked dev), so building needs no network. The base is
  * an argument (node:20-slim by default); when it is neither local nor pullable, a base
  * is built from the host's node (fallback-base.ts). The tag is a hash of everything that
@@ -50,6 +50,12 @@ async function distFiles(dir = join(REPO_ROOT, 'dist')): Promise<string[]> {
     .sort();
 }
 
+/** Files the compiled peer reads beside dist/ at run time: the web UI's page (peer/web/static/). */
+async function runtimeAssets(dir = join(REPO_ROOT, 'peer', 'web', 'static')): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(dir, e.name)).sort();
+}
+
 /** The node_modules paths of production dependencies, from package-lock.json. */
 async function productionPackages(): Promise<string[]> {
   const lock = JSON.parse(await readFile(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; devOptional?: boolean }> };
@@ -84,7 +90,7 @@ export async function ensurePeerImage(options: PeerImageOptions = {}): Promise<P
   const requestedBase = options.base ?? DEFAULT_BASE;
   let files: string[];
   try {
-    files = await distFiles();
+    files = [...(await distFiles()), ...(await runtimeAssets())];
   } catch (err) {
     throw new LabError(`the peer is not built (${join(REPO_ROOT, 'dist')} unreadable); run \`npm run build\` first`, { cause: err });
   }

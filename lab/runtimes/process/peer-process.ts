@@ -6,11 +6,10 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ControlClient } from '../../../peer/control/control-client.js';
 import type { PeerEvent } from '../../../peer/events.js';
+import { packageRoot } from '../../../peer/package-root.js';
 import type { PeerSettings } from '../../scenario/types.js';
 import { labPeerArgs } from '../peer-args.js';
 
@@ -53,17 +52,6 @@ export interface PeerProcessSpec {
 }
 
 type ReadyEvent = Extract<PeerEvent, { type: 'ready' }>;
-
-/** The repository root (where package.json is), from this file's place in src or dist. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the peerlab package root');
-    dir = parent;
-  }
-  return dir;
-}
 
 /** The compiled CLI that peer processes run. */
 export const PEERLAB_CLI = join(packageRoot(), 'dist', 'bin', 'peerlab.js');

@@ -48,6 +48,8 @@ export interface PeerInfo {
   controlPort: number;
   publicKeyHex: string;
   version: string;
+  /** Port of the web UI (peerlab peer --web), 0 when it is off. */
+  webPort: number;
 }
 
 export interface ListPeersRequest {
@@ -328,7 +330,17 @@ export const WhoamiRequest: MessageFns<WhoamiRequest> = {
 };
 
 function createBasePeerInfo(): PeerInfo {
-  return { id: "", name: "", fingerprint: "", host: "", grpcPort: 0, controlPort: 0, publicKeyHex: "", version: "" };
+  return {
+    id: "",
+    name: "",
+    fingerprint: "",
+    host: "",
+    grpcPort: 0,
+    controlPort: 0,
+    publicKeyHex: "",
+    version: "",
+    webPort: 0,
+  };
 }
 
 export const PeerInfo: MessageFns<PeerInfo> = {
@@ -356,6 +368,9 @@ export const PeerInfo: MessageFns<PeerInfo> = {
     }
     if (message.version !== "") {
       writer.uint32(66).string(message.version);
+    }
+    if (message.webPort !== 0) {
+      writer.uint32(72).uint32(message.webPort);
     }
     return writer;
   },
@@ -437,6 +452,14 @@ export const PeerInfo: MessageFns<PeerInfo> = {
             message.version = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.webPort = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -462,6 +485,7 @@ export const PeerInfo: MessageFns<PeerInfo> = {
     message.controlPort = object.controlPort ?? 0;
     message.publicKeyHex = object.publicKeyHex ?? "";
     message.version = object.version ?? "";
+    message.webPort = object.webPort ?? 0;
     return message;
   },
 };
