@@ -6,14 +6,14 @@
  *   npm run docs:settings
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { peerFlagTable } from '../peer/cli/flag-table.js';
 import { peerFieldTable } from '../lab/scenario/peer-field-table.js';
+import { packageRoot } from '../peer/package-root.js';
 
-const scriptsParent = dirname(dirname(fileURLToPath(import.meta.url)));
-/** The repository root, from this file's place in scripts/ or dist/scripts/. */
-export const REPO_ROOT = basename(scriptsParent) === 'dist' ? dirname(scriptsParent) : scriptsParent;
+/** The repository root, from scripts/ or dist/scripts/ alike. */
+export const REPO_ROOT = packageRoot();
 
 /** Each generated block: the file it lives in (from the repository root), its name and its content. */
 export const GENERATED_BLOCKS = [

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../../peer/package-root.js';
 import type { Environment } from './types.js';
 
 /** Versions of peerlab, Node and grpc-js, and the machine this process runs on. */
@@ -22,19 +22,14 @@ export function collectEnvironment(): Environment {
   };
 }
 
-/** Walks up from this file to the package.json named peerlab (works from src and dist). */
+/** The version in peerlab's own package.json (found from src and dist alike). */
 function peerlabVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'peerlab' && pkg.version) return pkg.version;
-    } catch {
-      // no package.json here; keep walking up
-    }
-    dir = dirname(dir);
+  try {
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
   }
-  return 'unknown';
 }
 
 function grpcVersion(): string {

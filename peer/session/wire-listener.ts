@@ -11,6 +11,7 @@ import type { Clock } from '../clock.js';
 import { ConnectionAdmission } from '../core/connection-admission.js';
 import type { Counters } from '../counters.js';
 import { Waker } from '../waker.js';
+import { listenOn } from '../listen.js';
 
 export interface WireListenerOptions {
   host: string;
@@ -59,18 +60,12 @@ export class WireListener implements ConnectionEvents {
   async listen(): Promise<number> {
     const { host, port, counters } = this.options;
     const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-    await new Promise<void>((resolve, reject) => {
-      const fail = (err: Error) => reject(new Error(`cannot listen on ${target}: ${err.message}`));
-      this.net.once('error', fail);
-      this.net.listen(port, host, () => {
-        this.net.off('error', fail);
-        resolve();
-      });
+    const address = await listenOn(this.net, port, host).catch((err: Error) => {
+      throw new Error(`cannot listen on ${target}: ${err.message}`);
     });
     // Errors after listening (EMFILE under a flood) must not end the process.
     this.net.on('error', () => counters.add('wire.listener_errors'));
-    const address = this.net.address();
-    this.boundPort = typeof address === 'object' && address ? address.port : port;
+    this.boundPort = address.port;
     return this.boundPort;
   }
 
