@@ -23,7 +23,8 @@ function otherValue(row: Setting, defaults: PeerOptions): unknown {
     case 'endpoint':
       return '127.0.0.1:0';
     case 'list':
-      return ['127.0.0.1:7000', '[::1]:7001'];
+      // Registries are URLs; every other list (seeds) holds HOST:PORT.
+      return row.name === 'registries' ? ['etcd://127.0.0.1:2379/peerlab', 'consul://[::1]:8500'] : ['127.0.0.1:7000', '[::1]:7001'];
   }
 }
 
