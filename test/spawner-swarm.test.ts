@@ -14,6 +14,7 @@ import { PREPARE_TIMEOUT_MS, requireDocker } from './support/docker.js';
 import { spawnerConformance } from './support/spawner-conformance.js';
 
 const CI = process.env.CI === 'true';
+// Outside CI, an engine that is a swarm worker (or no engine) shows this file as skipped; in CI it always runs.
 const answers = CI || (await swarmAvailable());
 /** How the engine was found: it must end the same. */
 let swarmBefore: string | undefined;
@@ -53,6 +54,3 @@ describe.runIf(answers)('swarm', () => {
   });
 });
 
-it.runIf(!answers)('swarm: no swarm answers here (the engine is a swarm worker, or Docker is missing outside CI)', () => {
-  expect(answers).toBe(false);
-});
