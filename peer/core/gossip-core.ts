@@ -48,6 +48,8 @@ export class GossipCore {
   private readonly rooms: Set<string>;
   /** The neighbours messages are pushed to and digests traded with: at most `neighbours`, not every peer known. */
   private readonly view: NeighbourView;
+  /** Peers whose sessions carried gossip to us: they have us among their neighbours. */
+  private readonly choseUs = new Set<string>();
   private digestAt: number | undefined;
 
   constructor(
@@ -99,6 +101,7 @@ export class GossipCore {
 
   /** A session went down: a neighbour on it is replaced (now, not at the next round). */
   sessionDown(peerId: string): void {
+    this.choseUs.delete(peerId);
     if (!this.view.drop(peerId)) return;
     this.ctx.counters.add('gossip.neighbours_replaced');
     if (this.digestAt !== undefined) this.refreshView();
@@ -142,6 +145,7 @@ export class GossipCore {
   /** Gossip items that arrived on the session with `peerId`. */
   receive(peerId: string, items: Item[]): void {
     const now = this.ctx.now.wallMs;
+    if (items.length > 0) this.choseUs.add(peerId);
     for (const item of items) {
       const kind = item.kind;
       if (kind?.$case === 'group') {
@@ -167,7 +171,8 @@ export class GossipCore {
 
   private refreshView(): void {
     const now = this.ctx.now.monoMs;
-    const added = this.view.refresh(this.hooks.candidates(), (id) => this.hooks.hasSession(id), this.ctx.random, now, this.settings.sessionPatienceMs);
+    const peer = { hasSession: (id: string) => this.hooks.hasSession(id), choseUs: (id: string) => this.choseUs.has(id) };
+    const added = this.view.refresh(this.hooks.candidates(), peer, this.ctx.random, now, this.settings.sessionPatienceMs);
     for (const id of added) if (!this.hooks.hasSession(id)) this.hooks.needSession(id);
   }
 

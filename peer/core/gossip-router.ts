@@ -15,6 +15,7 @@ import type { GroupMessage, Item } from '../../proto/gen/peerlab/wire/v1/wire.pb
 import { groupMessageId, verifyGroupMessage, type GroupRejectReason, type VerifiedGroupMessage } from '../gossip/group-codec.js';
 import { SeenCache } from './seen-cache.js';
 import { TokenBuckets } from './token-bucket.js';
+import { randomSample } from './random-sample.js';
 
 export interface GossipOptions {
   /** Neighbours each new message is pushed to. */
@@ -170,16 +171,9 @@ export class GossipRouter {
     }));
   }
 
-  /** Up to `count` distinct random neighbours, not self and not in `exclude` (partial Fisher–Yates). */
+  /** Up to `count` distinct random neighbours, not self and not in `exclude`. */
   private pick(neighbours: string[], count: number, exclude: string[]): string[] {
-    const pool = neighbours.filter((n) => n !== this.selfId && !exclude.includes(n));
-    const picked: string[] = [];
-    for (let i = 0; i < pool.length && picked.length < count; i++) {
-      const j = i + Math.floor(this.random() * (pool.length - i));
-      [pool[i], pool[j]] = [pool[j]!, pool[i]!];
-      picked.push(pool[i]!);
-    }
-    return picked;
+    return randomSample(neighbours.filter((n) => n !== this.selfId && !exclude.includes(n)), count, this.random);
   }
 
   private invalidFrom(from: string, reason: GroupRejectReason | 'stale' | 'future', now: number): GossipAction[] {

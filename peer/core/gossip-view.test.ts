@@ -36,6 +36,27 @@ describe('gossip neighbour views', () => {
     expect(world.runUntil(() => peers.every((p) => p.emitted('group_message').length === 1), 15_000)).toBe(true);
   });
 
+  it('with a session to every peer (connect on discovery), views are spread at random, not the first peers discovered', () => {
+    const world = new World(24);
+    world.logActions = false;
+    // Started one by one, as the lab's process runtime does: every table lists the peers in start order.
+    const peers: WorldPeer[] = [];
+    for (let i = 0; i < PEERS; i++) {
+      const peer = world.add(`p${i}`, { connectOnDiscovery: true, gossip: { fanout: 3, ttl: 6, digestIntervalMs: 1000, neighbours: K } });
+      peers.push(peer);
+      world.start(peer);
+      world.runFor(200);
+    }
+    expect(world.runUntil(() => peers.every((p) => p.core.gauges().sessionsOpen === PEERS - 1 && neighbours(p) === K), 20_000)).toBe(true);
+    const chosenBy = new Map(peers.map((p) => [p.id, 0]));
+    for (const peer of peers) for (const id of peer.core.gossipNeighbours()) chosenBy.set(id, chosenBy.get(id)! + 1);
+    const counts = [...chosenBy.values()];
+    console.log(`${PEERS} peers, K=${K}, full mesh: chosen by ${Math.min(...counts)}–${Math.max(...counts)} peers each`);
+    // The first K peers discovered would be everyone's choice (chosen by ${PEERS - K} or so); at random, about K each.
+    expect(Math.max(...counts)).toBeLessThanOrEqual(3 * K);
+    expect(counts.filter((n) => n === 0).length).toBeLessThanOrEqual(PEERS / 10);
+  });
+
   it('a neighbour that leaves is replaced, and gossip still reaches everyone left', () => {
     const { world, peers } = fleet(22);
     const [first, ...others] = peers;

@@ -1,3 +1,5 @@
+import { randomSample } from './random-sample.js';
+
 /**
  * The bounded set of gossip neighbours (HyParView's active view, without its
  * messages): at most `capacity` peers this one pushes group messages to and trades
@@ -6,14 +8,24 @@
  *
  * Filling prefers peers that already have a session open with us: a peer that chose
  * us has dialled us, and choosing it back makes views mutual, which halves the
- * sessions. A new session is dialled for at most one neighbour per refresh, so the
- * sessions of peers that chose us have time to arrive and be preferred. A neighbour
- * whose session goes down, who leaves the peer table, or whose session does not come
- * up within a patience time after it was chosen, is dropped and a refresh replaces it.
+ * sessions. Empty places are filled at random among the peers with a session; once the
+ * view is full, a peer that chose us (gossip arrives from it) still gets a place with
+ * the odds of a uniform random sample of all that did (reservoir sampling: the i-th
+ * one replaces a random neighbour with probability K/i), as HyParView makes room for a
+ * peer that joins through it. Without that, views filled by the peers that happened to
+ * come up first would stay theirs, and a peer that started later would have nobody
+ * pushing to it: its messages would arrive by anti-entropy only, a round at a time. A
+ * session opened only for direct messages carries no gossip, so it is no candidate. A new session is dialled for at most one
+ * neighbour per refresh, so the sessions of peers that chose us have time to arrive
+ * and be preferred. A neighbour whose session goes down, who leaves the peer table, or
+ * whose session does not come up within a patience time after it was chosen, is
+ * dropped and a refresh replaces it.
  */
 export class NeighbourView {
   // Id -> when it was chosen; insertion order, which the digest round goes through in turn.
   private readonly members = new Map<string, number>();
+  /** Peers that chose us and were offered a place (the reservoir's stream so far), pruned to the candidates with a session. */
+  private readonly offered = new Set<string>();
   private digestTurn = 0;
 
   constructor(readonly capacity: number) {
@@ -40,32 +52,56 @@ export class NeighbourView {
   /**
    * Drops neighbours no longer among `candidates` (the peers heard from directly) or
    * still without a session `patienceMs` after they were chosen, and fills up to
-   * capacity: every candidate with an open session first, then at most one more picked
-   * at random. Returns the neighbours added.
+   * capacity: peers with an open session first, picked at random, then at most one more
+   * to dial. A peer that chose us (`choseUs`) and was not offered a place before gets
+   * one with the odds of a random sample of all that chose us. Returns the neighbours added.
    */
-  refresh(candidates: readonly string[], hasSession: (peerId: string) => boolean, random: () => number, now: number, patienceMs: number): string[] {
+  refresh(
+    candidates: readonly string[],
+    peer: { hasSession(peerId: string): boolean; choseUs(peerId: string): boolean },
+    random: () => number,
+    now: number,
+    patienceMs: number,
+  ): string[] {
+    const hasSession = (id: string) => peer.hasSession(id);
     const present = new Set(candidates);
     for (const [id, chosenAt] of this.members) {
       if (!present.has(id) || (now - chosenAt >= patienceMs && !hasSession(id))) this.members.delete(id);
     }
-    const added: string[] = [];
+    for (const id of this.offered) if (!present.has(id) || !hasSession(id)) this.offered.delete(id);
+    // One pass over the candidates (the whole peer table): peers that chose us not yet
+    // offered a place, other peers with a session, and those without one.
+    const fresh: string[] = [];
+    const withSession: string[] = [];
     const others: string[] = [];
     for (const id of candidates) {
-      if (this.members.size >= this.capacity) return added;
       if (this.members.has(id)) continue;
-      if (hasSession(id)) {
-        this.members.set(id, now);
-        added.push(id);
-      } else {
-        others.push(id);
+      if (!hasSession(id)) others.push(id);
+      else if (!this.offered.has(id) && peer.choseUs(id)) fresh.push(id);
+      else withSession.push(id);
+    }
+    const added: string[] = [];
+    for (const id of randomSample(fresh, fresh.length, random)) {
+      this.offered.add(id);
+      if (this.members.size < this.capacity) {
+        this.choose(id, now, added);
+      } else if (random() * this.offered.size < this.capacity) {
+        const members = this.list();
+        const out = members[Math.floor(random() * members.length)]!;
+        this.members.delete(out);
+        if (added.includes(out)) added.splice(added.indexOf(out), 1);
+        this.choose(id, now, added);
       }
     }
-    if (this.members.size < this.capacity && others.length > 0) {
-      const pick = others[Math.floor(random() * others.length)]!;
-      this.members.set(pick, now);
-      added.push(pick);
-    }
+    // Room left: peers with a session fill it at random, then one more to dial.
+    for (const id of randomSample(withSession, this.capacity - this.members.size, random)) this.choose(id, now, added);
+    if (this.members.size < this.capacity && others.length > 0) this.choose(others[Math.floor(random() * others.length)]!, now, added);
     return added;
+  }
+
+  private choose(id: string, now: number, added: string[]): void {
+    this.members.set(id, now);
+    added.push(id);
   }
 
   /** The neighbour for this anti-entropy round: each in turn, so every neighbour hears from us every `size` rounds. */

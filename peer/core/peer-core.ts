@@ -226,6 +226,11 @@ export class PeerCore {
     return this.gossip.joinedRooms();
   }
 
+  /** The peers group messages are pushed to now (the bounded view). */
+  gossipNeighbours(): string[] {
+    return this.gossip.neighbours();
+  }
+
   /** Gauges for stats. */
   gauges(): { peersKnown: number; sessionsOpen: number; outboxPending: number; counters: Record<string, number> } {
     return {
