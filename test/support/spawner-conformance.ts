@@ -141,5 +141,15 @@ export function spawnerConformance(kind: string, factory: SpawnerFactory): void 
       expect(await spawner.list()).toEqual([]);
       expect(await factory.leftovers(stateDir)).toEqual(before);
     });
+
+    it('close while peers are still starting ends them too, and refuses a start after', { timeout }, async () => {
+      const spawner = await factory.create(stateDir);
+      // Under way, not yet listed (a warm pool refilling when the dispatcher stops).
+      const starts = [spawner.startVacant(), spawner.startFor('ines')];
+      await spawner.close({ removeData: true });
+      await Promise.allSettled(starts);
+      expect(await factory.leftovers(stateDir)).toEqual([]);
+      await expect(spawner.startVacant()).rejects.toThrow(/closed/);
+    });
   });
 }

@@ -13,6 +13,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remaining } from '../deadline.js';
 import { SpawnerError } from '../errors.js';
+import { StartsInFlight } from '../starts-in-flight.js';
 import { PEER_HAS_WEB, webTokenSetting } from '../peer-web.js';
 import { waitUntilReady } from '../readiness.js';
 import { newInstanceId, SpawnerSecrets } from '../secrets.js';
@@ -36,6 +37,7 @@ export type BackendFactory = (scope: string) => Promise<ContainerBackend>;
 
 export class ContainerSpawner implements InspectableSpawner {
   private readonly starts = new SingleFlight<PeerInstance>();
+  private readonly inFlight = new StartsInFlight();
   private readonly claiming = new Set<string>();
   private readonly generation: string;
 
@@ -68,30 +70,34 @@ export class ContainerSpawner implements InspectableSpawner {
   }
 
   async startVacant(): Promise<PeerInstance> {
-    return this.view(await this.createVacant(Date.now() + this.options.startTimeoutMs));
+    return this.inFlight.run(async () => this.view(await this.createVacant(Date.now() + this.options.startTimeoutMs)));
   }
 
   async claim(instanceId: string, user: string): Promise<PeerInstance> {
     checkUserName(user);
-    return this.starts.run(user, async () => {
-      const existing = await this.liveInstanceOf(user);
-      if (existing) return this.view(existing);
-      const found = await this.backend.get(instanceId);
-      if (!found) throw new SpawnerError(`no instance ${instanceId}`);
-      return this.claimFound(found, user, Date.now() + this.options.startTimeoutMs);
-    });
+    return this.inFlight.run(() =>
+      this.starts.run(user, async () => {
+        const existing = await this.liveInstanceOf(user);
+        if (existing) return this.view(existing);
+        const found = await this.backend.get(instanceId);
+        if (!found) throw new SpawnerError(`no instance ${instanceId}`);
+        return this.claimFound(found, user, Date.now() + this.options.startTimeoutMs);
+      }),
+    );
   }
 
   startFor(user: string, onProgress?: (step: string) => void): Promise<PeerInstance> {
     checkUserName(user);
-    return this.starts.run(user, async () => {
-      const existing = await this.liveInstanceOf(user);
-      if (existing) return this.view(existing);
-      const deadline = Date.now() + this.options.startTimeoutMs;
-      onProgress?.(`starting a ${this.kind === 'swarm' ? 'service' : 'container'}`);
-      const found = await this.createVacant(deadline);
-      return this.claimFound(found, user, deadline, onProgress);
-    });
+    return this.inFlight.run(() =>
+      this.starts.run(user, async () => {
+        const existing = await this.liveInstanceOf(user);
+        if (existing) return this.view(existing);
+        const deadline = Date.now() + this.options.startTimeoutMs;
+        onProgress?.(`starting a ${this.kind === 'swarm' ? 'service' : 'container'}`);
+        const found = await this.createVacant(deadline);
+        return this.claimFound(found, user, deadline, onProgress);
+      }),
+    );
   }
 
   async stop(user: string): Promise<void> {
@@ -119,6 +125,7 @@ export class ContainerSpawner implements InspectableSpawner {
 
   /** Copies every user's data out, removes every instance and what the backend made. */
   async close(options: CloseOptions = {}): Promise<void> {
+    await this.inFlight.close();
     const all = await this.backend.find();
     await Promise.all(all.map((found) => (found.user === undefined ? this.backend.remove(found) : this.retire(found))));
     await this.backend.close();

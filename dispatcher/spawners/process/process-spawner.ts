@@ -16,6 +16,7 @@ import { PEERLAB_VERSION } from '../../../peer/peer.js';
 import { PEERLAB_CLI } from '../../../lab/runtimes/process/peer-process.js';
 import { remaining } from '../deadline.js';
 import { SpawnerError } from '../errors.js';
+import { StartsInFlight } from '../starts-in-flight.js';
 import { PEER_HAS_WEB, webArgs, webTokenSetting } from '../peer-web.js';
 import { waitUntilReady } from '../readiness.js';
 import { newInstanceId, SpawnerSecrets } from '../secrets.js';
@@ -44,6 +45,7 @@ export class ProcessSpawner implements InspectableSpawner {
   private readonly starts = new SingleFlight<PeerInstance>();
   /** Instances with a claim under way in this object: one claim per instance. */
   private readonly claiming = new Set<string>();
+  private readonly inFlight = new StartsInFlight();
   private readonly cli: string;
   private readonly generation: string;
 
@@ -65,25 +67,29 @@ export class ProcessSpawner implements InspectableSpawner {
   }
 
   async startVacant(): Promise<PeerInstance> {
-    return this.view(await this.spawnVacant(Date.now() + this.options.startTimeoutMs));
+    return this.inFlight.run(async () => this.view(await this.spawnVacant(Date.now() + this.options.startTimeoutMs)));
   }
 
   async claim(instanceId: string, user: string): Promise<PeerInstance> {
     checkUserName(user);
     // A user who has a peer (or is getting one) keeps it; this instance then stays vacant.
-    return this.starts.run(user, async () => (await this.liveInstanceOf(user)) ?? this.claimRecord(instanceId, user, Date.now() + this.options.startTimeoutMs));
+    return this.inFlight.run(() =>
+      this.starts.run(user, async () => (await this.liveInstanceOf(user)) ?? this.claimRecord(instanceId, user, Date.now() + this.options.startTimeoutMs)),
+    );
   }
 
   startFor(user: string, onProgress?: (step: string) => void): Promise<PeerInstance> {
     checkUserName(user);
-    return this.starts.run(user, async () => {
-      const existing = await this.liveInstanceOf(user);
-      if (existing) return existing;
-      const deadline = Date.now() + this.options.startTimeoutMs;
-      onProgress?.('starting a peer process');
-      const record = await this.spawnVacant(deadline);
-      return this.claimRecord(record.instanceId, user, deadline, onProgress);
-    });
+    return this.inFlight.run(() =>
+      this.starts.run(user, async () => {
+        const existing = await this.liveInstanceOf(user);
+        if (existing) return existing;
+        const deadline = Date.now() + this.options.startTimeoutMs;
+        onProgress?.('starting a peer process');
+        const record = await this.spawnVacant(deadline);
+        return this.claimRecord(record.instanceId, user, deadline, onProgress);
+      }),
+    );
   }
 
   async stop(user: string): Promise<void> {
@@ -113,6 +119,7 @@ export class ProcessSpawner implements InspectableSpawner {
   }
 
   async close(options: CloseOptions = {}): Promise<void> {
+    await this.inFlight.close();
     await Promise.all((await this.records.read()).map((r) => this.discard(r)));
     if (options.removeData) await rm(join(this.options.stateDir, 'users'), { recursive: true, force: true });
   }
