@@ -11,6 +11,7 @@ import http, { type IncomingMessage } from 'node:http';
 import net, { type Socket } from 'node:net';
 import type { Egress } from './egress.js';
 import { ShapedPipe } from './shaped-pipe.js';
+import { listenOn } from '../../../../peer/listen.js';
 
 /** What the proxy asks of the network it serves. */
 export interface LinkPolicy {
@@ -135,15 +136,15 @@ export class LinkProxy {
     server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => void this.onConnect(req, client, head));
     server.on('request', (_req, res: http.ServerResponse) => res.writeHead(405, { 'Content-Type': 'text/plain' }).end('only CONNECT: this is the lab\'s link proxy\n'));
     server.on('clientError', (_err, socket: Socket) => socket.destroy());
+    // An accept that fails (EMFILE on a crowded host) concerns one connection, which the peer
+    // dials again; the proxy keeps listening rather than take the run down with it.
+    server.on('error', () => undefined);
   }
 
   /** Listens on `host` (loopback), any free port. */
   static async start(policy: LinkPolicy, host = '127.0.0.1'): Promise<LinkProxy> {
     const server = http.createServer({ requestTimeout: 0 });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, host, () => resolve());
-    });
+    await listenOn(server, 0, host);
     return new LinkProxy(server, policy);
   }
 
