@@ -63,14 +63,6 @@ describe('peerlab dispatcher: flags', () => {
     expect(result.stderr).toContain(expected);
   });
 
-  it('the docker spawner, not in this build, is a clear usage error', async () => {
-    await using dir = await tempDir('peerlab-dispatcher-flags-');
-    await dispatcher(['add-user', 'alice', '--users', join(dir.path, 'users.json')], 'pw\n');
-    const result = await dispatcher(['--listen', '127.0.0.1:0', '--state', join(dir.path, 'state'), '--users', join(dir.path, 'users.json'), '--spawner', 'docker']);
-    expect(result.code).toBe(64);
-    expect(result.stderr).toContain('--spawner');
-  });
-
   it('--json: the first line is the ready event with the URL it serves on; /healthz answers there', async () => {
     await using dir = await tempDir('peerlab-dispatcher-ready-');
     const users = join(dir.path, 'users.json');

@@ -10,7 +10,7 @@ import { printEvents, type DispatcherEvent, type EventSink } from '../events.js'
 import { Dispatcher } from '../server.js';
 import { UsersFileError, addUser } from '../users/users-file.js';
 import { DEFAULT_STATE_DIR, FLAG_DEFAULTS, parseDispatcherFlags, SPAWNER_KINDS, type DispatcherFlags } from './dispatcher-flags.js';
-import { makeSpawner } from './make-spawner.js';
+import { createSpawner } from '../spawners/create-spawner.js';
 import { readPassword } from './read-password.js';
 
 /** The `dispatcher` command and its `add-user` subcommand. */
@@ -65,7 +65,7 @@ async function runDispatcher(flags: DispatcherFlags): Promise<void> {
   // The ready line comes first: what happens while starting (the rebuild, the first pool starts) waits for it.
   const early: DispatcherEvent[] = [];
   let emit: EventSink = (event) => early.push(event);
-  const spawner = await makeSpawner(parsed.spawner, { stateDir: parsed.options.stateDir, startTimeoutMs: parsed.startTimeoutMs, peerArgs: parsed.peerArgs });
+  const spawner = await createSpawner(parsed.spawner, { stateDir: parsed.options.stateDir, startTimeoutMs: parsed.startTimeoutMs, peerArgs: parsed.peerArgs });
   let dispatcher: Dispatcher;
   try {
     dispatcher = await Dispatcher.start(spawner, parsed.options, (event) => emit(event));

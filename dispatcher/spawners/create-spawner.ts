@@ -1,7 +1,7 @@
 /**
- * A spawner of any kind by name, over a state dir. Each kind is loaded only when asked
- * for: docker and swarm bring dockerode. (dispatcher/cli/make-spawner.ts can hand
- * `--spawner` to this.)
+ * A spawner of any kind by name (`peerlab dispatcher --spawner`, the lab's login step),
+ * over a state dir where it keeps its own files: its key, instance records, users' data.
+ * Each kind is loaded only when asked for: docker and swarm bring dockerode.
  */
 import type { InspectableSpawner } from './spawner-extras.js';
 import type { Spawner, SpawnerOptions } from './spawner.js';
