@@ -188,7 +188,7 @@ function printSimulation(outcome: RunOutcome): void {
 }
 
 /** A path relative to the working directory when it is inside it, else absolute. */
-function shownPath(path: string): string {
+export function shownPath(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? resolve(path) : rel;
 }

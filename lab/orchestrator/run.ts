@@ -52,6 +52,11 @@ export interface RunOptions {
   drainMs?: number;
   /** How long each baseline window lasts (before and after the run); BASELINE_WINDOW_MS by default. */
   baselineWindowMs?: number;
+  /**
+   * false: do not measure the machine before and after (two windows of about a second):
+   * for many short simulated runs whose reports are never written (`lab explore`).
+   */
+  measureBaseline?: boolean;
 }
 
 /**
@@ -97,7 +102,8 @@ export interface RunRecord {
 export async function executeRun(scenario: Scenario, runtime: Runtime, options: Omit<RunOptions, 'runtime' | 'outDir'> & { index?: number }): Promise<RunRecord> {
   assertRuntimeSupports(scenario, runtime);
   const baselineOptions = options.baselineWindowMs === undefined ? {} : { windowMs: options.baselineWindowMs };
-  const before = await measureBaselineWindow(baselineOptions);
+  const measure = options.measureBaseline === false ? () => Promise.resolve(unmeasuredWindow()) : () => measureBaselineWindow(baselineOptions);
+  const before = await measure();
   const ctx = createContext(scenario, runtime, options);
   const sampler = new Sampler(ctx);
   const startedAt = new Date();
@@ -137,7 +143,7 @@ export async function executeRun(scenario: Scenario, runtime: Runtime, options: 
     await teardown(ctx);
   }
   const finishedAt = new Date();
-  const after = await measureBaselineWindow(baselineOptions);
+  const after = await measure();
 
   const events = ctx.recorder.events;
   const metrics = computeMetrics(events);
@@ -152,6 +158,11 @@ export async function executeRun(scenario: Scenario, runtime: Runtime, options: 
   const simulation = runtime.describeRun?.();
   if (simulation) record.simulation = simulation;
   return record;
+}
+
+/** A window not measured (measureBaseline: false), saying so. */
+function unmeasuredWindow(): BaselineWindow {
+  return { echoUs: [], loadAvg: [0, 0, 0], stealPercent: null, notes: ['the machine was not measured around this run'] };
 }
 
 function createContext(scenario: Scenario, runtime: Runtime, options: Pick<RunOptions, 'progress' | 'signal'>): RunContext {

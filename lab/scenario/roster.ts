@@ -4,7 +4,8 @@ import { shown } from './errors.js';
 import { pickDistinct } from './random.js';
 import type { PeerPick } from './types.js';
 
-type PeerState = 'up' | 'down' | 'paused';
+/** What a peer is at a point of the timeline. */
+export type PeerState = 'up' | 'down' | 'paused';
 
 /** Which peers a step may pick with `random: N`, by step kind. */
 const CANDIDATES: Record<string, readonly PeerState[]> = {
@@ -99,7 +100,8 @@ export class Roster {
     return pickDistinct(pool, n, this.random);
   }
 
-  private indexesIn(states: readonly PeerState[]): number[] {
+  /** The peers in one of `states` at this point of the timeline. */
+  indexesIn(states: readonly PeerState[]): number[] {
     return this.states.flatMap((s, i) => (states.includes(s) ? [i] : []));
   }
 }

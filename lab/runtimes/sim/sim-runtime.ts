@@ -20,6 +20,7 @@ import { SimLoop } from './sim-loop.js';
 import { SimNetFaults } from './sim-net-faults.js';
 import { DEFAULT_NETWORK, SimNetwork, type NetworkProfile } from './sim-network.js';
 import { SimPeer, type SimHost } from './sim-peer.js';
+import { plantedBugFrom } from './planted-bug.js';
 import { SimWorld } from './sim-world.js';
 
 /** Peers up to which crypto is really computed; above it, modelled (see sim-crypto.ts). */
@@ -74,7 +75,8 @@ export class SimRuntime implements Runtime, SimHost {
     const meter = new CpuMeter(rates.rates);
     this.rule = (peers ?? 0) > options.computedCryptoUpTo ? 'modelled' : 'computed';
     const network = new SimNetwork(options.network, random);
-    this.world = new SimWorld({ loop: this.loop, network, crypto: simCrypto(this.rule, random, meter), meter, random, storeDelayMs: options.storeDelayMs });
+    const plantedBug = plantedBugFrom();
+    this.world = new SimWorld({ loop: this.loop, network, crypto: simCrypto(this.rule, random, meter), meter, random, storeDelayMs: options.storeDelayMs, ...(plantedBug ? { plantedBug } : {}) });
     this.networkFaults = new SimNetFaults(this.world, network);
     this.loop.start();
   }

@@ -15,6 +15,7 @@ import type { CpuMeter } from './cpu-model.js';
 import type { SimCrypto } from './sim-crypto.js';
 import type { SimLoop } from './sim-loop.js';
 import type { SimNetwork } from './sim-network.js';
+import { isRestarted, withoutAcks, type PlantedBug } from './planted-bug.js';
 import { SimNode } from './sim-node.js';
 import { frameBytes, RPC_BYTES } from './wire-bytes.js';
 
@@ -44,6 +45,8 @@ export interface SimWorldParts {
   random: () => number;
   /** Virtual ms from a store write to the core hearing it completed. */
   storeDelayMs: number;
+  /** A bug planted for testing bug hunters (planted-bug.ts); undefined in every real use. */
+  plantedBug?: PlantedBug;
 }
 
 export class SimWorld {
@@ -225,6 +228,11 @@ export class SimWorld {
     });
   }
 
+  /** The planted `restart-amnesia` bug is on and `node` has been restarted. */
+  private amnesiac(node: SimNode): boolean {
+    return this.parts.plantedBug === 'restart-amnesia' && isRestarted(node.life);
+  }
+
   /** Wall time in whole ms, as Date.now() gives it (announcement seqs are built from it and must be integers). */
   private clockAt(now: number): Now {
     return { monoMs: now, wallMs: WALL_EPOCH_MS + Math.floor(now) };
@@ -241,12 +249,15 @@ export class SimWorld {
       case 'transmit': {
         const link = node.links.get(action.session);
         if (!link || !this.network.reachable(node.name, link.node.name)) return;
-        const arrival = Math.max(this.network.streamArrival(node.name, frameBytes(action.items), at), link.lastArrival);
+        const items = this.amnesiac(node) ? withoutAcks(action.items) : action.items;
+        if (items.length === 0) return;
+        const arrival = Math.max(this.network.streamArrival(node.name, frameBytes(items), at), link.lastArrival);
         link.lastArrival = arrival;
-        return this.arrive(link.node, link.life, { type: 'items_received', session: link.session, items: action.items }, arrival);
+        return this.arrive(link.node, link.life, { type: 'items_received', session: link.session, items }, arrival);
       }
       case 'store': {
-        const fresh = node.stores.write(action.write);
+        const stored = node.stores.write(action.write);
+        const fresh = stored || (action.write.kind === 'incoming' && this.amnesiac(node));
         return this.arrive(node, node.life, { type: 'stored', token: action.token, fresh }, at + this.parts.storeDelayMs);
       }
       case 'emit':
