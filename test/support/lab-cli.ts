@@ -28,9 +28,9 @@ export interface RunningCli {
   result: Promise<CliResult>;
 }
 
-/** Starts `peerlab ...args` in the repository root. */
-export function startCli(args: string[]): RunningCli {
-  const child = spawn(process.execPath, [PEERLAB_CLI, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+/** Starts `peerlab ...args` in the repository root; `env` is added to this process's environment. */
+export function startCli(args: string[], env: Record<string, string> = {}): RunningCli {
+  const child = spawn(process.execPath, [PEERLAB_CLI, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -40,8 +40,8 @@ export function startCli(args: string[]): RunningCli {
 }
 
 /** Runs `peerlab ...args` to the end. */
-export function runCli(args: string[]): Promise<CliResult> {
-  return startCli(args).result;
+export function runCli(args: string[], env?: Record<string, string>): Promise<CliResult> {
+  return startCli(args, env).result;
 }
 
 /** A temp dir, removed by the returned disposer. */
