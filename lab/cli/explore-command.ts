@@ -15,7 +15,7 @@ import { loadScenario } from '../scenario/parse.js';
 import type { Scenario } from '../scenario/types.js';
 import { EXIT } from './exit-codes.js';
 import { shownPath } from './run-command.js';
-import { simSettingsFrom, withSimOptions, type SimFlags } from './sim-options.js';
+import { simSettingsFrom, warnIfBugPlanted, withSimOptions, type SimFlags } from './sim-options.js';
 import { UsageError } from './usage-error.js';
 
 /** The most runs one exploration may ask for. */
@@ -54,12 +54,14 @@ export async function runExplore(file: string, flags: ExploreFlags): Promise<num
     runs = wholeNumber('--runs', flags.runs, 1, MAX_RUNS);
     faults = faultKinds(flags.faults);
     sim = simSettingsFrom(flags);
+    warnIfBugPlanted('sim');
     const scenarios = await loadScenario(file);
     if (scenarios.length !== 1) throw new UsageError(`${file}: a sweep (${scenarios.length} runs from list params) cannot be explored; give each param one value`);
     scenario = scenarios[0]!;
     seed = flags.seed === undefined ? scenario.seed : wholeNumber('--seed', flags.seed, 0, 2 ** 32 - 1);
   } catch (err) {
     if (err instanceof UsageError || err instanceof ScenarioError) return fail(err.message, EXIT.usage);
+    if (err instanceof LabError) return fail(`lab error: ${err.message}`, EXIT.infrastructure);
     throw err;
   }
   const began = performance.now();

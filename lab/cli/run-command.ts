@@ -19,7 +19,7 @@ import { loadScenario, MAX_REPEAT } from '../scenario/parse.js';
 import type { Scenario } from '../scenario/types.js';
 import { EXIT, signalExitCode } from './exit-codes.js';
 import { collectSet, overridesFrom } from './set-options.js';
-import { replayCommand, simSettingsFrom, withSimOptions, type SimFlags } from './sim-options.js';
+import { replayCommand, simSettingsFrom, warnIfBugPlanted, withSimOptions, type SimFlags } from './sim-options.js';
 import { interruptOnSignals } from './signals.js';
 import { renderSweepSummary, writeSweepSummary, type SweepRow } from './sweep-summary.js';
 import { UsageError } from './usage-error.js';
@@ -56,9 +56,11 @@ export async function runLab(file: string, flags: RunFlags): Promise<number> {
     if (!isRuntimeName(flags.runtime)) throw new UsageError(`--runtime ${flags.runtime}: unknown runtime; runtimes: ${RUNTIME_NAMES.join(', ')}`);
     const repeat = flags.repeat === undefined ? undefined : repeatCount(flags.repeat);
     sim = simSettingsFrom(flags);
+    warnIfBugPlanted(flags.runtime);
     scenarios = (await loadScenario(file, overridesFrom(flags.set, flags.seed))).map((s) => (repeat === undefined ? s : { ...s, repeat }));
   } catch (err) {
     if (err instanceof UsageError || err instanceof ScenarioError) return fail(err.message, EXIT.usage);
+    if (err instanceof LabError) return fail(`lab error: ${err.message}`, EXIT.infrastructure);
     throw err;
   }
 

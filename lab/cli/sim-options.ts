@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { formatCpuRates, parseCpuRates } from '../runtimes/sim/cpu-model.js';
 import type { SimSettings } from '../runtimes/sim/sim-settings.js';
 import type { SimulationReport } from '../runtimes/runtime.js';
+import { PLANT_BUG_ENV, plantedBugFrom } from '../runtimes/sim/planted-bug.js';
 import { UsageError } from './usage-error.js';
 
 export interface SimFlags {
@@ -37,6 +38,12 @@ export function simSettingsFrom(flags: SimFlags): SimSettings {
     }
   }
   return settings;
+}
+
+/** Says on stderr when a bug is planted in the simulator (PEERLAB_SIM_PLANT_BUG), so no report of it is taken for the product's. */
+export function warnIfBugPlanted(runtime: string): void {
+  const bug = runtime === 'sim' ? plantedBugFrom() : undefined;
+  if (bug) process.stderr.write(`peerlab: ${PLANT_BUG_ENV}=${bug}: a bug is planted in the simulator on purpose; these runs test the lab, not the peer\n`);
 }
 
 /** The command that runs this simulated run again, event for event. */
