@@ -16,7 +16,8 @@ export function computeDiscovery(events: readonly HistoryEvent[]): DiscoveryMetr
   const ready = new Map<string, number>();
   const started = new Map<string, number>();
   const downAtEnd = new Map<string, boolean>();
-  const firstSeen = new Map<string, number>(); // "peer\0other" → t
+  // peer → other → t; nested rather than "peer\0other" keys: a million pairs at 1,000 peers.
+  const firstSeen = new Map<string, Map<string, number>>();
   const mentioned = new Set<string>();
 
   for (const e of events) {
@@ -26,8 +27,9 @@ export function computeDiscovery(events: readonly HistoryEvent[]): DiscoveryMetr
       downAtEnd.set(e.peer, e.event === 'exited');
     } else if (e.type === 'peer_up') {
       mentioned.add(e.peer).add(e.other);
-      const key = `${e.peer}\0${e.other}`;
-      if (!firstSeen.has(key)) firstSeen.set(key, e.t);
+      let seenBy = firstSeen.get(e.peer);
+      if (!seenBy) firstSeen.set(e.peer, (seenBy = new Map()));
+      if (!seenBy.has(e.other)) seenBy.set(e.other, e.t);
     }
   }
 
@@ -42,9 +44,10 @@ export function computeDiscovery(events: readonly HistoryEvent[]): DiscoveryMetr
     let seen = 0;
     let expected = 0;
     let slowest = 0;
+    const seenBy = firstSeen.get(p);
     for (const q of peers) {
       if (q === p) continue;
-      const t = firstSeen.get(`${p}\0${q}`);
+      const t = seenBy?.get(q);
       if (t === undefined) {
         if (!downAtEnd.get(p) && !downAtEnd.get(q)) expected++;
         continue;

@@ -64,6 +64,12 @@ export class Fleet {
     for (const run of waiting) run(slot.name);
   }
 
+  /** The slot named `name` (`p<index>`), if there is one. */
+  byName(name: string): PeerSlot | undefined {
+    const slot = this.slots[Number(name.slice(1))];
+    return slot?.name === name ? slot : undefined;
+  }
+
   /** The lab's name for a peer id, if known. */
   nameOf(id: string): string | undefined {
     return this.names.get(id);

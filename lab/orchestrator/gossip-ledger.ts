@@ -36,6 +36,11 @@ export class GossipLedger {
     return [...new Set([...this.sends.values()].map((s) => s.room))];
   }
 
+  /** Sent ids not yet shown by every peer started, now. */
+  openIds(): string[] {
+    return [...this.open];
+  }
+
   /** Sent ids `peer` has not shown. */
   missingAt(peer: string): string[] {
     return [...this.open].filter((id) => !this.has(id, peer));

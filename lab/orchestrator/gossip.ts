@@ -9,6 +9,7 @@ import type { StartedPeer } from '../runtimes/runtime.js';
 import type { LoadStep, Scenario } from '../scenario/types.js';
 import type { RunContext } from './context.js';
 import type { PeerSlot } from './fleet.js';
+import { GapScan } from './steps/gap-scan.js';
 import { withTimeout } from './waiting.js';
 
 /** The most room history entries one call may ask for (the control API's own cap). */
@@ -70,10 +71,23 @@ export function gossipDelivered(ctx: RunContext): boolean {
   return ctx.ledger.inFlightCount === 0 && ctx.gossip.heldByAll(ctx.fleet.up().map((s) => s.name), ctx.fleet.slots.length);
 }
 
-/** The `gossip_delivered` wait condition. */
+/** The `gossip_delivered` wait condition: asked after every event, it scans (message, running peer) pairs from the last gap on. */
 export function gossipDeliveredCondition(ctx: RunContext): { holds(): boolean; missing(): string } {
+  let ids: string[] = [];
+  let up: PeerSlot[] = [];
+  const scan = new GapScan(
+    () => {
+      ids = ctx.gossip.openIds();
+      up = ctx.fleet.up();
+      return ids.length * up.length;
+    },
+    (i) => {
+      const slot = up[i % up.length]!;
+      return slot.state === 'up' && !ctx.gossip.has(ids[Math.floor(i / up.length)]!, slot.name);
+    },
+  );
   return {
-    holds: () => gossipDelivered(ctx),
+    holds: () => ctx.ledger.inFlightCount === 0 && scan.clear(),
     missing: () => {
       const { total, some } = ctx.gossip.missing(ctx.fleet.up().map((s) => s.name), 3);
       const inFlight = ctx.ledger.inFlightCount ? `, ${ctx.ledger.inFlightCount} Say calls still in flight` : '';

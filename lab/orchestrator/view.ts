@@ -2,6 +2,8 @@
  * What each peer currently sees, by the lab's peer names: its peer table (peer_up minus
  * peer_down) and its open sessions. Fed by the event feeds; `wait_for` reads it.
  */
+const NONE: ReadonlySet<string> = new Set();
+
 export class NetworkView {
   private readonly seen = new Map<string, Set<string>>();
   private readonly sessions = new Map<string, Set<string>>();
@@ -31,6 +33,11 @@ export class NetworkView {
   /** Whether `peer` has `other` in its peer table. */
   sees(peer: string, other: string): boolean {
     return this.seen.get(peer)?.has(other) ?? false;
+  }
+
+  /** The peers `peer` has a session up with. */
+  sessionsOf(peer: string): ReadonlySet<string> {
+    return this.sessions.get(peer) ?? NONE;
   }
 
   /** Whether `peer` has a session up with `other`. */

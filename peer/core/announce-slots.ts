@@ -4,7 +4,7 @@
  * chain. No IO: the wall clock and random bytes are passed in.
  */
 import type { AnnounceChain } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
-import { HashChain } from '../discovery/hash-chain.js';
+import { HashChain, type ChainStep } from '../discovery/hash-chain.js';
 
 /** Slots in one chain: at the default 1 s slot, a new chain (one more signature check per receiver) every 68 minutes. */
 export const CHAIN_SLOTS = 4096;
@@ -28,6 +28,7 @@ export class AnnounceSlots {
   constructor(
     private readonly slotMs: number,
     private readonly randomBytes: (length: number) => Buffer,
+    private readonly chainStep: ChainStep,
   ) {}
 
   /**
@@ -52,7 +53,7 @@ export class AnnounceSlots {
   }
 
   private newChain(wallMs: number): number {
-    this.chain = new HashChain(this.randomBytes(32), CHAIN_SLOTS);
+    this.chain = new HashChain(this.randomBytes(32), CHAIN_SLOTS, this.chainStep);
     this.startMs = wallMs;
     // Starts from the wall clock, so a restarted peer's announcements are newer than its old ones.
     this.firstSeq = Math.max(wallMs, this.lastSeq + 1);

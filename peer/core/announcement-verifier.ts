@@ -81,7 +81,8 @@ export class AnnouncementVerifier {
 
   private byChain(known: Vouched, announcement: Announcement, chain: AnnounceChain, skip: number): 'chain' | false {
     // One chain, one secret: an element that does not hash back is not the sender's.
-    const holds = skip >= 0 ? chainLinks(chain.element, skip, known.element) : chainLinks(known.element, -skip, chain.element);
+    const step = (element: Uint8Array) => this.crypto.chainStep(element);
+    const holds = skip >= 0 ? chainLinks(chain.element, skip, known.element, step) : chainLinks(known.element, -skip, chain.element, step);
     if (!holds) return false;
     this.counters.add('discovery.chain_checks');
     announcement.seq = known.seq + skip;

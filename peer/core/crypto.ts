@@ -22,4 +22,6 @@ export interface Crypto {
   hkdf(secret: Uint8Array, salt: Uint8Array, info: string, length: number): Buffer;
   /** `length` unpredictable bytes (nonces, session ids, message ids). */
   randomBytes(length: number): Buffer;
+  /** One step back along an announcement hash chain: SHA-256 of a 32-byte element (peer/discovery/hash-chain.ts). */
+  chainStep(element: Uint8Array): Buffer;
 }

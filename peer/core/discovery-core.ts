@@ -63,7 +63,7 @@ export class DiscoveryCore {
     });
     this.pace = { intervalMs: options.announceIntervalMs, expireAfterMs: options.expireAfterMs };
     this.verifier = new AnnouncementVerifier(ctx.crypto, ctx.counters, LIMITS.peerTableSize);
-    this.slots = new AnnounceSlots(Math.min(options.announceIntervalMs, MAX_SLOT_MS), (length) => ctx.crypto.randomBytes(length));
+    this.slots = new AnnounceSlots(Math.min(options.announceIntervalMs, MAX_SLOT_MS), (length) => ctx.crypto.randomBytes(length), (element) => ctx.crypto.chainStep(element));
   }
 
   /** Announces at once, then every announce interval. */

@@ -1,4 +1,5 @@
 /** The Crypto the real peer runs on: node:crypto (OpenSSL). */
+import { chainStep } from '../discovery/hash-chain.js';
 import { createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import type { Crypto, X25519KeyPair } from '../core/crypto.js';
 import { verifySignature } from '../identity/identity.js';
@@ -38,4 +39,5 @@ export const nodeCrypto: Crypto = {
   },
   hkdf: (secret, salt, info, length) => Buffer.from(hkdfSync('sha256', secret, salt, info, length)),
   randomBytes: pooledRandomBytes,
+  chainStep,
 };

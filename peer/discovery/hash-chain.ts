@@ -17,10 +17,13 @@ export function chainStep(element: Uint8Array): Buffer {
   return hash('sha256', element, 'buffer');
 }
 
+/** One step back along a chain: SHA-256 here; a simulator may hand the core a cheaper model (peer/core/crypto.ts). */
+export type ChainStep = (element: Uint8Array) => Buffer;
+
 /** True when hashing `later` `steps` times gives `earlier`: both are elements of one chain, `steps` slots apart. */
-export function chainLinks(later: Uint8Array, steps: number, earlier: Uint8Array): boolean {
+export function chainLinks(later: Uint8Array, steps: number, earlier: Uint8Array, step: ChainStep = chainStep): boolean {
   let element: Uint8Array = later;
-  for (let i = 0; i < steps; i++) element = chainStep(element);
+  for (let i = 0; i < steps; i++) element = step(element);
   return Buffer.from(element).equals(earlier);
 }
 
@@ -40,6 +43,7 @@ export class HashChain {
     seed: Uint8Array,
     /** Slots, a multiple of CHAIN_SEGMENT. */
     readonly length: number,
+    private readonly step: ChainStep = chainStep,
   ) {
     if (!Number.isInteger(length) || length < CHAIN_SEGMENT || length % CHAIN_SEGMENT !== 0) {
       throw new RangeError(`HashChain length must be a positive multiple of ${CHAIN_SEGMENT}, got ${length}`);
@@ -48,7 +52,7 @@ export class HashChain {
     let element: Buffer = Buffer.from(seed);
     for (let slot = length; slot >= 0; slot--) {
       if (slot % CHAIN_SEGMENT === 0) this.checkpoints[slot / CHAIN_SEGMENT] = element;
-      if (slot > 0) element = chainStep(element);
+      if (slot > 0) element = step(element);
     }
   }
 
@@ -65,7 +69,7 @@ export class HashChain {
     const elements: Buffer[] = new Array<Buffer>(CHAIN_SEGMENT);
     let element = this.checkpoints[index + 1]!;
     for (let offset = CHAIN_SEGMENT - 1; offset >= 0; offset--) {
-      element = chainStep(element);
+      element = this.step(element);
       elements[offset] = element;
     }
     this.segment = elements;

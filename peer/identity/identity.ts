@@ -39,6 +39,23 @@ export function idFromPublicKey(publicKey: Uint8Array): string {
  * in the style of Signal's, short enough to compare over the phone.
  */
 export function fingerprintOf(publicKey: Uint8Array): string {
+  // Asked for every peer discovered (the name book keeps it), and a simulator runs
+  // thousands of peers in one process: keep the ones computed, as the key cache below does.
+  const hex = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('hex');
+  let fingerprint = fingerprintCache.get(hex);
+  if (fingerprint === undefined) {
+    fingerprint = computeFingerprint(publicKey);
+    if (fingerprintCache.size >= FINGERPRINT_CACHE_SIZE) fingerprintCache.delete(fingerprintCache.keys().next().value!);
+    fingerprintCache.set(hex, fingerprint);
+  }
+  return fingerprint;
+}
+
+const fingerprintCache = new Map<string, string>();
+/** Above a real peer's table limit (4096), and enough for a simulated fleet of 10,000. */
+const FINGERPRINT_CACHE_SIZE = 16_384;
+
+function computeFingerprint(publicKey: Uint8Array): string {
   const digest = createHash('sha512').update('peerlab/fingerprint/v1').update(publicKey).digest();
   const groups: string[] = [];
   for (let i = 0; i < 12; i++) {

@@ -6,6 +6,8 @@ import type { RunContext } from '../context.js';
 import { StepFailure } from '../errors.js';
 import { gossipDeliveredCondition } from '../gossip.js';
 import { waitForChange } from '../waiting.js';
+import type { PeerSlot } from '../fleet.js';
+import { GapScan } from './gap-scan.js';
 
 /** A condition's check, and what is still missing when it does not hold. */
 interface Condition {
@@ -56,16 +58,28 @@ export const SUPPORTED_CONDITIONS: readonly WaitCondition[] = Object.keys(CONDIT
 
 function neighbourSessions(ctx: RunContext): Condition {
   const k = ctx.scenario.peer['gossip.neighbours'] ?? defaultPeerOptions('p0').gossip.neighbours;
+  /** How many running peers `a` has a session with, counting no further than `enough`. */
+  const sessionsWith = (a: PeerSlot, enough: number): number => {
+    let have = 0;
+    for (const other of ctx.view.sessionsOf(a.name)) if (ctx.fleet.byName(other)?.state === 'up' && ++have >= enough) break;
+    return have;
+  };
+  let up: PeerSlot[] = [];
+  const want = () => Math.min(k, up.length - 1);
+  const scan = new GapScan(
+    () => (up = ctx.fleet.up()).length,
+    (i) => up[i]!.state === 'up' && sessionsWith(up[i]!, want()) < want(),
+  );
   const short = (): string[] => {
-    const up = ctx.fleet.up().map((s) => s.name);
-    const want = Math.min(k, up.length - 1);
-    return up.flatMap((a) => {
-      const have = up.filter((b) => b !== a && ctx.view.hasSession(a, b)).length;
-      return have >= want ? [] : [`${a} has ${have} of ${want}`];
+    const all = ctx.fleet.up();
+    const wanted = Math.min(k, all.length - 1);
+    return all.flatMap((a) => {
+      const have = sessionsWith(a, all.length);
+      return have >= wanted ? [] : [`${a.name} has ${have} of ${wanted}`];
     });
   };
   return {
-    holds: () => short().length === 0,
+    holds: () => scan.clear(),
     missing: () => {
       const all = short();
       return `${all.length} peers short of sessions (${all.slice(0, 5).join('; ')}${all.length > 5 ? '; ...' : ''})`;
@@ -74,22 +88,23 @@ function neighbourSessions(ctx: RunContext): Condition {
 }
 
 function pairwise(ctx: RunContext, ok: (peer: string, other: string) => boolean, verb: string): Condition {
-  const gaps = (limit: number): string[] => {
-    const up = ctx.fleet.up().map((s) => s.name);
-    const out: string[] = [];
-    for (const a of up) {
-      for (const b of up) {
-        if (a === b || ok(a, b)) continue;
-        out.push(`${a} ${verb} ${b}`);
-        if (out.length >= limit) return out;
-      }
-    }
-    return out;
+  let up: PeerSlot[] = [];
+  const scan = new GapScan(
+    () => (up = ctx.fleet.up()).length ** 2,
+    (i) => {
+      const a = up[Math.floor(i / up.length)]!;
+      const b = up[i % up.length]!;
+      return a !== b && a.state === 'up' && b.state === 'up' && !ok(a.name, b.name);
+    },
+  );
+  const gaps = (): string[] => {
+    const names = ctx.fleet.up().map((s) => s.name);
+    return names.flatMap((a) => names.flatMap((b) => (a === b || ok(a, b) ? [] : [`${a} ${verb} ${b}`])));
   };
   return {
-    holds: () => gaps(1).length === 0,
+    holds: () => scan.clear(),
     missing: () => {
-      const all = gaps(Number.MAX_SAFE_INTEGER);
+      const all = gaps();
       return `${all.length} pairs missing (${all.slice(0, 5).join('; ')}${all.length > 5 ? '; ...' : ''})`;
     },
   };
