@@ -36,6 +36,16 @@ export class EventFeed implements FeedHandle {
     private readonly peer: StartedPeer,
   ) {}
 
+  /**
+   * How long the peer may take to accept the subscription and answer ListPeers: as long
+   * as it had to come up (the fleet's ready timeout, which grows with the fleet), and
+   * at least SUBSCRIBE_TIMEOUT_MS. A host process busy starting hundreds of peers answers
+   * late (300 peers: over 10 s), which is slow, not gone.
+   */
+  private get deadlineMs(): number {
+    return Math.max(SUBSCRIBE_TIMEOUT_MS, this.ctx.plan.readyTimeoutMs);
+  }
+
   /** Subscribes to `peer`'s events for `slot`; `restarted` also recovers deliveries missed while it started. */
   static async open(ctx: RunContext, slot: PeerSlot, peer: StartedPeer, restarted: boolean): Promise<EventFeed> {
     const feed = new EventFeed(ctx, slot, peer);
@@ -47,7 +57,7 @@ export class EventFeed implements FeedHandle {
     feed.close_ = () => subscription.close();
     feed.gapless = subscription.gapless === true;
     try {
-      await withTimeout(subscription.ready, SUBSCRIBE_TIMEOUT_MS, `${slot.name} did not accept an event subscription within ${SUBSCRIBE_TIMEOUT_MS} ms`, ctx.recorder.clock);
+      await withTimeout(subscription.ready, feed.deadlineMs, `${slot.name} did not accept an event subscription within ${feed.deadlineMs} ms`, ctx.recorder.clock);
       await feed.refresh();
       if (restarted) await reconcileDeliveries(ctx, slot, peer, (id) => feed.reconciled.add(id));
       if (restarted) await reconcileGossip(ctx, slot, peer, (id) => feed.reconciled.add(id));
@@ -76,7 +86,7 @@ export class EventFeed implements FeedHandle {
    * until that peer is discovered; its `session_up` is recorded then (handshakeMs 0).
    */
   private async refresh(): Promise<void> {
-    const peers = await withTimeout(this.peer.control.listPeers(), SUBSCRIBE_TIMEOUT_MS, `${this.slot.name} did not answer ListPeers`, this.ctx.recorder.clock);
+    const peers = await withTimeout(this.peer.control.listPeers(), this.deadlineMs, `${this.slot.name} did not answer ListPeers within ${this.deadlineMs} ms`, this.ctx.recorder.clock);
     const t = this.ctx.recorder.now();
     for (const entry of peers) {
       this.ctx.fleet.withName(entry.id, (other) => {

@@ -73,7 +73,9 @@ export class StartedHostProcess implements AsyncDisposable {
 
   /** The Host service client (one channel, shared by every hosted peer's ControlClient). */
   get client(): HostControlClient {
-    this.clientNow ??= new HostControlClient(`127.0.0.1:${this.ready.controlPort}`, this.controlToken);
+    // Calls (a crash, a stop) get as long as the host had to come up: one busy with hundreds of
+    // peers under load answers late (a kill at 300 peers missed a 10 s deadline), which is slow, not gone.
+    this.clientNow ??= new HostControlClient(`127.0.0.1:${this.ready.controlPort}`, this.controlToken, Math.max(10_000, this.spec.startTimeoutMs));
     return this.clientNow;
   }
 
