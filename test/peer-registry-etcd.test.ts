@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EtcdServer } from '../lab/registry/etcd-server.js';
 import { encodeAnnouncement } from '../peer/discovery/announcement.js';
@@ -44,19 +45,29 @@ describe.runIf(etcdTestsRun())('registry discovery through a real etcd', () => {
     }
   });
 
-  it('etcd stopped: peers keep talking; etcd back: every peer is registered again', async () => {
+  it('etcd stopped: peers keep their sessions and known peers and keep talking; etcd back: every peer is registered again', async () => {
     const p = prefix();
-    await using fleet = await createPeers(2, { extraArgs: registryArgs(`etcd://${etcd.address}${p}`) });
+    // Remembered 8 s: longer than a write to an etcd that does not answer takes to fail (3 s).
+    const expireAfterMs = 8000;
+    await using fleet = await createPeers(2, { extraArgs: registryArgs(`etcd://${etcd.address}${p}`, expireAfterMs) });
     await fleet.waitForMesh(20_000);
     const [a, b] = fleet.peers as [(typeof fleet.peers)[0], (typeof fleet.peers)[0]];
     await a.control.send(b.id, 'before');
     await b.waitForEvent((e) => e.type === 'message' && e.text === 'before', 15_000, 'the first message');
+    const errorsBefore = await counterOf(a, 'discovery.registry.errors');
     await etcd.pause();
+    const pausedAt = performance.now();
     try {
-      await a.waitUntil(() => (a.events.some((e) => e.type === 'peer_down' && e.peerId === b.id) ? true : undefined), 15_000, 'b to go quiet while etcd is down');
+      // What must not happen (a forgets b) could only happen once etcd has been silent for
+      // longer than a peer is remembered: wait for that (and for a to have noticed).
+      await waitFor(
+        async () => performance.now() - pausedAt > 1.5 * expireAfterMs && (await counterOf(a, 'discovery.registry.errors')) > errorsBefore,
+        40_000, 'etcd to be silent for 1.5 × the expiry, and a to notice', undefined, 200,
+      );
+      expect(a.events.some((e) => e.type === 'peer_down' && e.peerId === b.id), 'a forgot b while etcd was down').toBe(false);
+      expect((await a.control.listPeers()).some((peer) => peer.id === b.id)).toBe(true);
       await a.control.send(b.id, 'during');
       await b.waitForEvent((e) => e.type === 'message' && e.text === 'during', 15_000, 'a message sent while etcd is down');
-      await waitFor(async () => (await counterOf(a, 'discovery.registry.errors')) > 0, 15_000, 'a to notice etcd is down', undefined, 200);
     } finally {
       await etcd.resume();
     }

@@ -49,6 +49,8 @@ export class DiscoveryCore {
   /** The table's next expiry, worked out again only after the table changed (asked after every event). */
   private expiryAt: number | undefined;
   private expiryKnown = true;
+  /** Registries (by URL) that stopped answering: the peers they told us of are held meanwhile. */
+  private readonly registriesDown = new Set<string>();
 
   constructor(
     private readonly ctx: CoreContext,
@@ -116,6 +118,13 @@ export class DiscoveryCore {
     }
     // A repeat believed by its chain: its hints are not covered by a signature, so they are not read.
     this.receive(heard.announcement, from, source, verified === 'signature');
+  }
+
+  /** While a registry is out of reach, the peers it told us of are held, not expired. */
+  onRegistryReachable(registry: string, reachable: boolean): void {
+    if (reachable) this.registriesDown.delete(registry);
+    else this.registriesDown.add(registry);
+    this.expire();
   }
 
   onSelfAddress(address: string): void {
@@ -238,6 +247,7 @@ export class DiscoveryCore {
 
   private expire(): void {
     this.expiryKnown = false;
+    if (this.registriesDown.size > 0) this.table.hold('registry', this.ctx.now.monoMs);
     this.report(this.table.expire(this.ctx.now.monoMs));
   }
 

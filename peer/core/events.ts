@@ -43,6 +43,8 @@ export type CoreEvent =
   // Discovery
   | { type: 'announcement_heard'; heard: WellFormedAnnouncement; from: string; source?: 'registry' }
   | { type: 'self_address'; address: string }
+  /** A registry answered again, or stopped answering (`registry`: its URL). */
+  | { type: 'registry_reachable'; registry: string; reachable: boolean }
   | { type: 'exchange_received'; call: CallId; request: SignedAnnouncement; fromHost: string }
   | { type: 'seed_replied'; seed: number; reply: SignedAnnouncement }
   | { type: 'seed_failed'; seed: number; message: string }

@@ -295,6 +295,8 @@ export class PeerCore {
         return this.sessions.onClosed(event.session, event.reason);
       case 'announcement_heard':
         return this.discovery.onAnnouncement(event.heard, event.from, event.source);
+      case 'registry_reachable':
+        return this.discovery.onRegistryReachable(event.registry, event.reachable);
       case 'self_address':
         return this.discovery.onSelfAddress(event.address);
       case 'exchange_received':

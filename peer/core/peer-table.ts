@@ -183,6 +183,15 @@ export class PeerTable {
   }
 
   /**
+   * Counts every direct entry last heard from `source` as heard now, learning nothing
+   * new: a registry that is out of reach says nothing about its peers, so they are kept
+   * rather than expired for a silence that is the registry's (their sessions stay too).
+   */
+  hold(source: PeerSource, now: number): void {
+    for (const entry of [...this.direct.values()]) if (entry.source === source) touch(this.direct, entry, now);
+  }
+
+  /**
    * True when a direct observation would be refused as a replay: its seq is not
    * greater than the last one accepted from that peer (now or before it was
    * forgotten), and a replay of that one could still pass the window check.

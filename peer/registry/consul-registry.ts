@@ -85,7 +85,21 @@ export class ConsulRegistry implements Registry {
     await this.consul.agent.service.deregister({ id: consulServiceId(this.own.id), timeout: REGISTRY_CALL_TIMEOUT_MS }).catch(() => undefined);
   }
 
+  private get url(): string {
+    return `consul://${this.options.host}:${this.options.port}`;
+  }
+
   private async register(packet: Buffer): Promise<void> {
+    try {
+      await this.registerOnce(packet);
+      this.inbox.reachable(this.url, true);
+    } catch (err) {
+      this.inbox.reachable(this.url, false);
+      throw err;
+    }
+  }
+
+  private async registerOnce(packet: Buffer): Promise<void> {
     const timeout = REGISTRY_CALL_TIMEOUT_MS;
     await this.consul.agent.service.register({
       id: consulServiceId(this.own.id),
@@ -119,9 +133,11 @@ export class ConsulRegistry implements Registry {
         })) as [{ headers: Record<string, string | undefined> }, unknown];
         this.index = nextIndex(this.index, response.headers['x-consul-index']);
         this.backoff.succeeded('watch');
+        this.inbox.reachable(this.url, true);
         this.onAnswer(body);
       } catch {
         if (this.stopped) return;
+        this.inbox.reachable(this.url, false);
         this.counters.add('discovery.registry.errors');
         this.index = '0';
         const now = performance.now();

@@ -83,6 +83,10 @@ export class EtcdRegistry implements Registry {
     this.client.close();
   }
 
+  private get url(): string {
+    return `etcd://${this.options.host}:${this.options.port}${this.options.prefix}`;
+  }
+
   private get key(): string {
     return `${this.options.prefix}/${this.own.id}`;
   }
@@ -92,7 +96,9 @@ export class EtcdRegistry implements Registry {
     try {
       await lease.put(this.key).value(encodeEtcdValue(this.own.host, packet)).options({ deadline: Date.now() + REGISTRY_CALL_TIMEOUT_MS });
       this.counters.add('discovery.registry.published');
+      this.inbox.reachable(this.url, true);
     } catch (err) {
+      this.inbox.reachable(this.url, false);
       // The lease may be gone with the outage; the next put starts over with a new one.
       this.dropLease(lease);
       throw err;

@@ -28,6 +28,7 @@ export interface RawEntry {
 }
 
 export class RegistryInbox {
+  private readonly answering = new Map<string, boolean>();
   constructor(
     private readonly selfId: string,
     private readonly counters: Counters,
@@ -49,6 +50,17 @@ export class RegistryInbox {
     this.counters.add('discovery.registry.entries');
     const { announcement, body, signature } = result;
     this.feed({ type: 'announcement_heard', heard: { announcement, body, signature }, from: raw.host, source: 'registry' });
+  }
+
+  /**
+   * Whether `registry` (its URL) answers: said by the adapter after every write or query,
+   * passed to the core on a change, which holds the peers that registry told of while
+   * it is out of reach.
+   */
+  reachable(registry: string, answers: boolean): void {
+    if (this.answering.get(registry) === answers) return;
+    this.answering.set(registry, answers);
+    this.feed({ type: 'registry_reachable', registry, reachable: answers });
   }
 
   /** An entry the adapter could not even take apart (not JSON, too big, wrong shape). */
