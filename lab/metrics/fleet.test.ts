@@ -42,7 +42,18 @@ describe('computeFleet', () => {
     expect(fleet.slow).toEqual([{ peer: 'p1', boot_ms: 12_500, slow_ms: 10_000 }]);
   });
 
-  it('takes idle CPU from idle steps only, and rates from the last run of each peer', () => {
+  it('takes the announcement rate from the longest life: a restart just before the end has heard nobody yet', () => {
+    const late = computeFleet([
+      ready(1000, 'p0', 800),
+      sample(2000, 'p0', 1, 0, 1000, 2),
+      sample(6000, 'p0', 1, 20, 5000, 2),
+      sample(7000, 'p0', 1, 0, 100, 0),
+      sample(7500, 'p0', 1, 0, 600, 0),
+    ])!;
+    expect(late.per_peer[0]!.announcements_per_s).toBe(5);
+  });
+
+  it('takes idle CPU from idle steps only, and rates from the longest run of each peer', () => {
     const [p0, p1] = fleet.per_peer;
     expect(p0).toMatchObject({ peer: 'p0', idle_cpu_percent: 0.3, sessions_open: 8, announcements_per_s: 66.67, mean_rss_mb: 3 });
     expect(p1).toMatchObject({ peer: 'p1', idle_cpu_percent: 1, sessions_open: 4, announcements_per_s: 30 });

@@ -84,11 +84,17 @@ function peerFigures(peer: string, samples: SampleEvent[], idle: Array<[number, 
 /** Announcements received per second over the peer's last run (between its first and last sample of that run), on its own clock. */
 function announcementRate(samples: SampleEvent[]): number | null {
   const counted = samples.filter((s) => s.announcementsReceived !== undefined && s.uptimeMs !== undefined);
-  // A restart resets the counter and the uptime: only the samples since the last one count.
-  let from = 0;
-  for (let i = 1; i < counted.length; i++) if (counted[i]!.uptimeMs! < counted[i - 1]!.uptimeMs!) from = i;
-  const run = counted.slice(from);
-  if (run.length < 2) return null;
+  // A restart resets the counter and the uptime: each life is a run of its own, and the
+  // longest one tells the rate (a life of half a second after a late restart has heard
+  // nobody yet, which says nothing of what the peer hears).
+  const lives: SampleEvent[][] = [];
+  for (let i = 0; i < counted.length; i++) {
+    if (i === 0 || counted[i]!.uptimeMs! < counted[i - 1]!.uptimeMs!) lives.push([]);
+    lives[lives.length - 1]!.push(counted[i]!);
+  }
+  const span = (life: SampleEvent[]) => life[life.length - 1]!.uptimeMs! - life[0]!.uptimeMs!;
+  const run = lives.filter((life) => life.length >= 2).sort((a, b) => span(b) - span(a))[0];
+  if (!run) return null;
   const first = run[0]!;
   const last = run[run.length - 1]!;
   const seconds = (last.uptimeMs! - first.uptimeMs!) / 1000;
