@@ -1,4 +1,5 @@
 /** Reading a child process's output: stdout line by line, a bounded tail of stderr. */
+import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 
 /** Calls `onLine` with every complete line the stream emits (without its newline). */
@@ -34,4 +35,15 @@ export class OutputTail {
 /** The loopback multicast flags every lab peer (or host of peers) runs with: nothing leaves this machine. */
 export function loopbackArgs(network: { group: string; port: number }): string[] {
   return ['--host', '127.0.0.1', '--interface', '127.0.0.1', '--multicast-group', network.group, '--multicast-port', String(network.port)];
+}
+
+/** SIGTERM, then SIGKILL if `child` has not exited within `timeoutMs`; resolves as `exited` does. */
+export async function terminate<T>(child: ChildProcess, exited: Promise<T>, timeoutMs: number): Promise<T> {
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { HostControlClient } from '../../../peer/control/host-client.js';
 import type { PeerSettings } from '../../scenario/types.js';
 import { labPeerArgs } from '../peer-args.js';
-import { loopbackArgs, onLines, OutputTail } from './child-output.js';
+import { loopbackArgs, onLines, OutputTail, terminate } from './child-output.js';
 import { PEERLAB_CLI, type LoopbackNetwork } from './peer-process.js';
 
 export interface HostProcessSpec {
@@ -109,13 +109,7 @@ export class StartedHostProcess implements AsyncDisposable {
   async stop(timeoutMs = 10_000): Promise<void> {
     this.clientNow?.close();
     if (!this.isRunning) return void (await this.exited);
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    try {
-      await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
+    await terminate(this.child, this.exited, timeoutMs);
   }
 
   /** SIGKILL: every hosted peer crashes at once. */

@@ -12,7 +12,7 @@ import type { PeerEvent } from '../../../peer/events.js';
 import { packageRoot } from '../../../peer/package-root.js';
 import type { PeerSettings } from '../../scenario/types.js';
 import { labPeerArgs } from '../peer-args.js';
-import { loopbackArgs, onLines, OutputTail } from './child-output.js';
+import { loopbackArgs, onLines, OutputTail, terminate } from './child-output.js';
 
 /** Where multicast goes: loopback only, so no packet leaves this machine. */
 export interface LoopbackNetwork {
@@ -154,13 +154,7 @@ export class StartedPeerProcess implements AsyncDisposable {
   async stop(timeoutMs = 10_000): Promise<number | null> {
     this.controlClient?.close();
     if (!this.isRunning) return this.exited;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
+    return terminate(this.child, this.exited, timeoutMs);
   }
 
   /** SIGKILL: a crash, as far as the peer can tell. */
