@@ -12,7 +12,7 @@ import type { CoreContext } from './context.js';
 import type { Token } from './events.js';
 import { DEFAULT_GOSSIP_OPTIONS, GossipRouter, type GossipAction, type GossipOptions, type GossipStoreView } from './gossip-router.js';
 import { HybridClock } from './hlc.js';
-import { NeighbourView } from './neighbour-view.js';
+import { NeighbourView, type Candidates } from './neighbour-view.js';
 
 /** Items kept for a neighbour whose session is still opening; past this, anti-entropy covers. */
 const MAX_QUEUED_PER_PEER = 1024;
@@ -32,7 +32,7 @@ export interface GossipCoreOptions {
 /** What gossip needs of discovery and sessions. */
 export interface GossipHooks {
   /** Peers we could gossip with (heard from directly). */
-  candidates(): string[];
+  candidates: Candidates;
   hasSession(peerId: string): boolean;
   transmit(peerId: string, items: Item[]): boolean;
   needSession(peerId: string): void;
@@ -171,8 +171,8 @@ export class GossipCore {
 
   private refreshView(): void {
     const now = this.ctx.now.monoMs;
-    const peer = { hasSession: (id: string) => this.hooks.hasSession(id), choseUs: (id: string) => this.choseUs.has(id) };
-    const added = this.view.refresh(this.hooks.candidates(), peer, this.ctx.random, now, this.settings.sessionPatienceMs);
+    const peer = { hasSession: (id: string) => this.hooks.hasSession(id), choseUs: this.choseUs };
+    const added = this.view.refresh(this.hooks.candidates, peer, this.ctx.random, now, this.settings.sessionPatienceMs);
     for (const id of added) if (!this.hooks.hasSession(id)) this.hooks.needSession(id);
   }
 

@@ -21,6 +21,12 @@ import { randomSample } from './random-sample.js';
  * whose session does not come up within a patience time after it was chosen, is
  * dropped and a refresh replaces it.
  */
+/** The peers a view may take: those heard from directly (the peer table's direct entries). */
+export interface Candidates {
+  has(peerId: string): boolean;
+  ids(): Iterable<string>;
+}
+
 export class NeighbourView {
   // Id -> when it was chosen; insertion order, which the digest round goes through in turn.
   private readonly members = new Map<string, number>();
@@ -55,32 +61,27 @@ export class NeighbourView {
    * capacity: peers with an open session first, picked at random, then at most one more
    * to dial. A peer that chose us (`choseUs`) and was not offered a place before gets
    * one with the odds of a random sample of all that chose us. Returns the neighbours added.
+   *
+   * Called every digest round: with the view full it looks only at the neighbours and
+   * at the peers that chose us (about K each), never at the whole table, so a round
+   * costs the same with 10 peers or 10,000.
    */
   refresh(
-    candidates: readonly string[],
-    peer: { hasSession(peerId: string): boolean; choseUs(peerId: string): boolean },
+    candidates: Candidates,
+    peer: { hasSession(peerId: string): boolean; choseUs: ReadonlySet<string> },
     random: () => number,
     now: number,
     patienceMs: number,
   ): string[] {
-    const hasSession = (id: string) => peer.hasSession(id);
-    const present = new Set(candidates);
     for (const [id, chosenAt] of this.members) {
-      if (!present.has(id) || (now - chosenAt >= patienceMs && !hasSession(id))) this.members.delete(id);
+      if (!candidates.has(id) || (now - chosenAt >= patienceMs && !peer.hasSession(id))) this.members.delete(id);
     }
-    for (const id of this.offered) if (!present.has(id) || !hasSession(id)) this.offered.delete(id);
-    // One pass over the candidates (the whole peer table): peers that chose us not yet
-    // offered a place, other peers with a session, and those without one.
-    const fresh: string[] = [];
-    const withSession: string[] = [];
-    const others: string[] = [];
-    for (const id of candidates) {
-      if (this.members.has(id)) continue;
-      if (!hasSession(id)) others.push(id);
-      else if (!this.offered.has(id) && peer.choseUs(id)) fresh.push(id);
-      else withSession.push(id);
-    }
+    for (const id of this.offered) if (!candidates.has(id) || !peer.hasSession(id)) this.offered.delete(id);
     const added: string[] = [];
+    const fresh: string[] = [];
+    for (const id of peer.choseUs) {
+      if (!this.members.has(id) && !this.offered.has(id) && candidates.has(id) && peer.hasSession(id)) fresh.push(id);
+    }
     for (const id of randomSample(fresh, fresh.length, random)) {
       this.offered.add(id);
       if (this.members.size < this.capacity) {
@@ -93,7 +94,16 @@ export class NeighbourView {
         this.choose(id, now, added);
       }
     }
-    // Room left: peers with a session fill it at random, then one more to dial.
+    if (this.members.size >= this.capacity) return added;
+    // Room left (a view fills once, then only when a neighbour leaves): one pass over the
+    // whole table; peers with a session fill it at random, then one more to dial.
+    const withSession: string[] = [];
+    const others: string[] = [];
+    for (const id of candidates.ids()) {
+      if (this.members.has(id)) continue;
+      if (peer.hasSession(id)) withSession.push(id);
+      else others.push(id);
+    }
     for (const id of randomSample(withSession, this.capacity - this.members.size, random)) this.choose(id, now, added);
     if (this.members.size < this.capacity && others.length > 0) this.choose(others[Math.floor(random() * others.length)]!, now, added);
     return added;

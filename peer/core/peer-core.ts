@@ -97,7 +97,8 @@ export class PeerCore {
     deps: PeerCoreDeps,
   ) {
     this.ctx = new CoreContext(deps.identity, deps.crypto, deps.random, deps.counters);
-    const candidates = () => this.discovery.table.list().filter((p) => p.source !== 'hint').map((p) => p.id);
+    // Gossip neighbours come from the peers heard from directly: a hint is someone else's word.
+    const candidates = { has: (id: string) => this.discovery.table.isDirect(id), ids: () => this.discovery.table.directIds() };
     const transmit = (peerId: string, items: Item[]) => this.sessions.transmit(peerId, items);
     this.idle = new IdleSessions(options.idleSessionMs);
     const needSession = (peerId: string) => this.needSession(peerId);

@@ -219,6 +219,16 @@ export class PeerTable {
     return [...this.direct.values(), ...this.tentative.values()].map(snapshot);
   }
 
+  /** Whether `id` was heard from directly (its own signed announcement, not a hint). */
+  isDirect(id: string): boolean {
+    return this.direct.has(id);
+  }
+
+  /** The ids of the peers heard from directly, least recently heard first; no copies made (hot: the gossip view scans it). */
+  directIds(): IterableIterator<string> {
+    return this.direct.keys();
+  }
+
   /** Peers whose name is exactly `name` (names are not unique). */
   findByName(name: string): PeerRecord[] {
     return this.list().filter((p) => p.name === name);
