@@ -154,7 +154,7 @@ const TABLE = [
     check: (address) => (address === undefined || hostProblem(address) === undefined ? undefined : `must be a host name or address, got ${quote(address)}`),
     help: 'address other peers dial, written beside the signed announcement in a registry entry',
   }),
-  setting({ name: 'keepaliveMs', flag: '--keepalive', scenario: 'keepalive_interval', kind: 'duration', default: 5000, min: 100, help: 'ping sessions this often; close one silent for 3 × this' }),
+  setting({ name: 'keepaliveMs', flag: '--keepalive', scenario: 'keepalive_interval', kind: 'duration', default: 5000, min: 100, help: 'ping a session silent this long (checked this often); close one silent for 3 × this' }),
   setting({
     name: 'handshakeTimeoutMs', flag: '--handshake-timeout', scenario: 'handshake_timeout', kind: 'duration', default: 5000, min: 100,
     help: "give up a dial's handshake after this long; close a wire connection that has gone this long without completing a Handshake or Exchange and carries no session",

@@ -119,6 +119,32 @@ describe('peer core on the test world', () => {
     expect(a.counters.get('session.keepalive_timeout')).toBe(1);
   });
 
+  it('keepalive pings only a session that has been silent: none beside gossip digests, about one per interval (not two) when idle', () => {
+    const pingsOver = (world: World, ms: number) => {
+      const from = world.now;
+      world.runFor(ms);
+      return world.log.filter((e) => e.at > from && e.action.type === 'transmit' && e.action.items.some((item) => item.kind?.$case === 'ping')).length;
+    };
+    const intervals = 20;
+    for (const digestIntervalMs of [1000, 60_000]) {
+      const world = new World(6);
+      const [a, b] = ['alice', 'bob'].map((name) => world.add(name, { gossip: { fanout: 2, ttl: 4, digestIntervalMs, neighbours: 8 } })) as [WorldPeer, WorldPeer];
+      startAll(world, a, b);
+      world.command(a, (token) => ({ type: 'send', token, to: { id: b.id, name: 'bob' }, text: 'hi' }));
+      expect(world.runUntil(() => a.emitted('delivered').length === 1, 5_000)).toBe(true);
+      const pings = pingsOver(world, intervals * a.options.keepaliveMs);
+      if (digestIntervalMs === 1000) {
+        // A digest each way every second already proves both ends alive.
+        expect(pings).toBe(0);
+      } else {
+        // Each end used to ping every interval (2 × 20); a ping heard spares the other end its own.
+        expect(pings).toBeGreaterThanOrEqual(intervals / 2);
+        expect(pings).toBeLessThanOrEqual(intervals + 2);
+      }
+      expect([...a.emitted('session_down'), ...b.emitted('session_down')]).toEqual([]);
+    }
+  });
+
   it('dials to a peer that cannot be reached back off', () => {
     const { world, a, b } = pair(9);
     world.crash(b);

@@ -20,7 +20,7 @@ export const RETIRE_GRACE_MS = 2_000;
 
 export interface SessionCoreOptions {
   name: string;
-  /** Ping every session this often; close one silent for 3 × this. */
+  /** Ping a session heard nothing from for this long (checked this often); close one silent for 3 × this. */
   keepaliveMs: number;
   handshakeTimeoutMs: number;
 }
@@ -308,12 +308,22 @@ export class SessionCore {
     return this.registry.size;
   }
 
+  /**
+   * Pings only the sessions nothing came in on for a whole interval: a frame heard is
+   * proof enough that the other end lives, and its own check pings us when it has heard
+   * nothing from us (our pong answers). A busy session then carries no pings at all and
+   * an idle one about one ping and one pong per interval, not two of each: with a
+   * hundred peers on two cores, keepalives were most of what an idle peer cost.
+   */
   private keepalive(now: number): void {
+    const { keepaliveMs } = this.options;
     for (const session of this.registry.all()) {
-      if (now - session.lastReceivedAt > 3 * this.options.keepaliveMs) {
+      const silentMs = now - session.lastReceivedAt;
+      if (silentMs > 3 * keepaliveMs) {
         this.ctx.counters.add('session.keepalive_timeout');
-        this.close(session, `no frame for ${Math.round(now - session.lastReceivedAt)} ms`, true);
-      } else {
+        this.close(session, `no frame for ${Math.round(silentMs)} ms`, true);
+      } else if (silentMs >= keepaliveMs) {
+        this.ctx.counters.add('session.keepalive_pings');
         this.ctx.transmit(session.id, [{ kind: { $case: 'ping', value: { nonce: 0 } } }]);
       }
     }
