@@ -38,6 +38,9 @@ export interface Recipient {
 const MIN_PREFIX = 8;
 
 export class NamesCore {
+  /** The claims write: none in flight, one in flight, or one in flight with binds made since. */
+  private claimsWrite: 'idle' | 'writing' | 'again' = 'idle';
+
   constructor(
     private readonly ctx: CoreContext,
     private readonly options: NamesOptions,
@@ -54,10 +57,7 @@ export class NamesCore {
     const outcome = this.book.claim(name, id, fingerprintOf(publicKey), this.ctx.now.wallMs);
     if (outcome.status === 'bound') {
       counters.add('trust.bound');
-      this.persist(() => undefined, (message) => {
-        counters.add('trust.store_errors');
-        this.ctx.error('store', `trust: ${message}`);
-      });
+      this.saveClaims();
     }
     if (outcome.status === 'full') counters.add('trust.full');
     if (outcome.status === 'conflict' && outcome.first) {
@@ -150,6 +150,36 @@ export class NamesCore {
 
   private persist(done: () => void, failed: (message: string) => void): void {
     this.ctx.store({ kind: 'trust' }, done, failed);
+  }
+
+  /**
+   * Saves the names bound by claims. A write saves the whole book, so while one is in
+   * flight the binds after it wait and go out in one more write: a peer that discovers
+   * a thousand others writes its trust list a few times, not a thousand.
+   */
+  private saveClaims(): void {
+    if (this.claimsWrite !== 'idle') {
+      this.claimsWrite = 'again';
+      return;
+    }
+    this.claimsWrite = 'writing';
+    const settled = () => {
+      const again = this.claimsWrite === 'again';
+      this.claimsWrite = 'idle';
+      if (again) this.saveClaims();
+    };
+    this.persist(settled, (message) => {
+      this.ctx.counters.add('trust.store_errors');
+      this.ctx.error('store', `trust: ${message}`);
+      settled();
+    });
+  }
+
+  /** The peer is stopping: binds still waiting for a claims write get it now (the stop does not wait for the write in flight). */
+  flush(): void {
+    if (this.claimsWrite !== 'again') return;
+    this.claimsWrite = 'idle';
+    this.saveClaims();
   }
 
   private recipient(id: string): Recipient {

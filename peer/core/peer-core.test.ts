@@ -145,6 +145,33 @@ describe('peer core on the test world', () => {
     }
   });
 
+  it('names bound while a trust write is in flight go out together in one more write, and a stop writes what still waits', () => {
+    const world = new World(12);
+    const a = world.add('alice');
+    const others = Array.from({ length: 12 }, (_, i) => world.add(`peer${i}`));
+    const trustWrites = () => world.log.filter((e) => e.peer === 'alice' && e.action.type === 'store' && e.action.write.kind === 'trust').length;
+    a.heldStores = [];
+    startAll(world, a, ...others);
+    expect(world.runUntil(() => a.counters.get('trust.bound') === 12, 5_000)).toBe(true);
+    // Twelve names bound: one write in flight (held), the eleven after it wait for it.
+    expect(trustWrites()).toBe(1);
+    world.releaseStores(a);
+    world.runFor(100);
+    expect(trustWrites()).toBe(2);
+    // Two more binds with writes held: the first one's write is in flight, the second
+    // waits for it; a stop does not wait, it writes what waits.
+    a.heldStores = [];
+    const late = [world.add('late1'), world.add('late2')];
+    startAll(world, ...late);
+    expect(world.runUntil(() => a.counters.get('trust.bound') === 14, 5_000)).toBe(true);
+    world.runFor(100);
+    const beforeStop = trustWrites();
+    expect(beforeStop).toBe(3);
+    world.command(a, () => ({ type: 'stop' }));
+    world.runFor(10);
+    expect(trustWrites()).toBe(beforeStop + 1);
+  });
+
   it('dials to a peer that cannot be reached back off', () => {
     const { world, a, b } = pair(9);
     world.crash(b);

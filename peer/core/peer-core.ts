@@ -275,6 +275,7 @@ export class PeerCore {
         this.direct.wake();
         return;
       case 'stop':
+        this.names.flush();
         this.ctx.stopped = true;
         this.retryAt = undefined;
         this.gossip.stop();
