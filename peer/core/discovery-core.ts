@@ -169,6 +169,19 @@ export class DiscoveryCore {
   }
 
   /** Before each announcement: the pace for the peers heard now. */
+  /**
+   * A new peer was heard: when the crowd slows the pace, the announcement already
+   * scheduled moves out with it. Otherwise a peer that started with a thousand others
+   * would announce once more at the small-network interval before slowing down: the
+   * whole crowd, a second time, half a second later (twice the bound, for everyone).
+   */
+  private repaceAfterGrowth(): void {
+    if (this.announceAt === undefined) return;
+    const previous = this.pace.intervalMs;
+    this.adjustPace();
+    if (this.pace.intervalMs > previous) this.announceAt += this.pace.intervalMs - previous;
+  }
+
   private adjustPace(): void {
     const base = { intervalMs: this.options.announceIntervalMs, expireAfterMs: this.options.expireAfterMs };
     const pace = announcePace(this.table.directCount, base, this.options.maxAnnouncementsPerSecond);
@@ -240,7 +253,9 @@ export class DiscoveryCore {
       return reception;
     }
     this.expiryKnown = false;
-    this.report(this.table.observe(observation, source, monoMs));
+    const events = this.table.observe(observation, source, monoMs);
+    this.report(events);
+    if (events.length > 0 && events[events.length - 1]!.type === 'peer_up') this.repaceAfterGrowth();
     if (readHints) for (const hint of hintsFromAnnouncement(announcement)) this.report(this.table.observe(hint, 'hint', monoMs));
     return reception;
   }

@@ -51,6 +51,23 @@ describe('discovery with 200 peers', () => {
     // 200² deliveries a few seconds long, with real signatures and handshakes: the slowest core test.
   }, 300_000);
 
+  it('peers that start in a crowd announce again at the crowd\'s pace, not once more at the small-network interval', () => {
+    const world = new World(13);
+    world.logActions = true;
+    const count = 60;
+    const bound = 20;
+    const peers = Array.from({ length: count }, (_, i) => world.add(`p${i}`, { announceIntervalMs: 200, expireAfterMs: 2000, maxAnnouncementsPerSecond: bound }));
+    for (const peer of peers) world.start(peer);
+    // The crowd's interval: 59 peers at under 20 a second (with headroom) is ~3.3 s.
+    world.runFor(3_000);
+    const announcements = (name: string) => world.log.filter((e) => e.peer === name && e.action.type === 'multicast').length;
+    // Each announced once, at start; the 200 ms interval would have made it 15.
+    expect(peers.map((p) => announcements(p.name))).toEqual(peers.map(() => 1));
+    world.runFor(2_000);
+    expect(peers.every((p) => announcements(p.name) === 2)).toBe(true);
+    expect(peers.every((p) => p.core.gauges().peersKnown === count - 1)).toBe(true);
+  });
+
   it('a small network keeps the LAN defaults', () => {
     const world = new World(12);
     const peers = Array.from({ length: 5 }, (_, i) => world.add(`p${i}`, { announceIntervalMs: 1000, expireAfterMs: 5000, maxAnnouncementsPerSecond: BOUND }));
