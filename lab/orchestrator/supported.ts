@@ -25,9 +25,10 @@ import { SUPPORTED_CONDITIONS } from './steps/wait-for.js';
  * link faults (see usesLinkFaults); otherwise its peers connect directly.
  */
 export function assertRuntimeSupports(scenario: Scenario, runtime: Runtime): void {
-  // The lab's etcd listens on this machine's loopback: only peers on the host reach it.
-  if (scenario.registry && runtime.name !== 'process') {
-    throw new ScenarioError(scenario.file, 'registry', `registry: ${scenario.registry} runs on --runtime process only (the lab's etcd listens on 127.0.0.1), not --runtime ${runtime.name}`);
+  // The lab's own etcd listens on this machine's loopback: only peers on the host reach
+  // it; a runtime whose peers live elsewhere must run one beside them (swarm does).
+  if (scenario.registry && runtime.name !== 'process' && !runtime.startRegistry) {
+    throw new ScenarioError(scenario.file, 'registry', `registry: ${scenario.registry} runs on --runtime process and swarm only (the lab's etcd listens on 127.0.0.1), not --runtime ${runtime.name}`);
   }
   for (const step of scenario.steps) {
     const at = `steps[${step.index}].${step.kind}`;

