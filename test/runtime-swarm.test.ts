@@ -32,6 +32,24 @@ describe.runIf(answers)('swarm runtime', () => {
 
   runtimeConformance('swarm', () => SwarmRuntime.create());
 
+  it('runs registry-discovery through the CLI: peers without multicast find each other through the etcd task, and every message arrives', async () => {
+    await using out = await tempDir('peerlab-swarm-run-');
+    const result = await runCli(['lab', 'run', 'scenarios/registry-discovery.yaml', '--runtime', 'swarm', '--out', out.path, '--set', 'peers=3']);
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    const [dir] = await reportDirs(out.path, 'registry-discovery');
+    const { report, markdown } = await readRun(dir!);
+    expect(report.runtime).toBe('swarm');
+    expect(report.verdict).toBe('pass');
+    expect(markdown).toContain('runtime `swarm`');
+    // The scenario gives every peer --no-multicast: only the etcd task can have told them of each other.
+    expect(report.metrics.discovery.pairs_discovered).toBe(6);
+    expect(report.metrics.delivery.sent).toBeGreaterThan(0);
+    expect(report.metrics.delivery.delivered).toBe(report.metrics.delivery.sent);
+    // Memory from Docker stats, per task container.
+    expect(report.metrics.memory.per_peer.map((p) => p.peer).sort()).toEqual(['p0', 'p1', 'p2']);
+    expect(report.metrics.memory.max_rss_mb).toBeGreaterThan(1);
+  }, 120_000);
+
   afterAll(async () => {
     // Every runtime the suite made was closed: nothing of this process is left, and a swarm initialised here is gone again.
     const services = await docker().listServices({ filters: JSON.stringify({ label: [OWNED] }) }).catch(() => []);
