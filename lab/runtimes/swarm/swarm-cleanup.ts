@@ -35,7 +35,7 @@ export function removeSwarmRunNow(runId: string): void {
   const label = `label=${LABEL_RUN}=${runId}`;
   const ids = (args: string[]) => {
     try {
-      return execFileSync('docker', args, { encoding: 'utf8', timeout: 10_000 }).split(/\s+/).filter(Boolean);
+      return execFileSync('docker', args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).split(/\s+/).filter(Boolean);
     } catch {
       return [];
     }
