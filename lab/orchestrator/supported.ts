@@ -21,6 +21,9 @@ import { SUPPORTED_CONDITIONS } from './steps/wait-for.js';
  * | link bandwidth | token bucket per sender (proxy and relay) | netem rate, else tbf |
  * | link reset | lab TCP proxy: RST to both ends | ss -K in the namespace |
  *
+ * Swarm does what docker does, on the task's container (a restart is a new task of the
+ * peer's service on the same data volume).
+ *
  * The process runtime puts its proxy and relay in the path only for a run that uses
  * link faults (see usesLinkFaults); otherwise its peers connect directly.
  */

@@ -2,9 +2,8 @@
  * Swarm services (the `swarm` spawner): one service per peer, `peerlab-SCOPE-ID`, of the
  * shape every peerlab service has (lab/runtimes/swarm/service-spec.ts: one replica, dnsrr,
  * docker-init, a short stop grace period, restart condition `none`). `none` matters here:
- * a swarm that restarted a user's task
- * would start an empty vacant peer, while the user's data sits in the dead task's
- * container — the spawner copies it out instead. A service's labels can change, so a
+ * a swarm that restarted a user's task would start an empty vacant peer, while the user's
+ * data sits in the dead task's container — the spawner copies it out instead. A service's labels can change, so a
  * claim adds `peerlab.user` to them (an update carrying the version it read: two claims
  * of one service cannot both win). Tasks run on the engine's default bridge and are
  * reached at their container's address: single node, the dispatcher on that node, no

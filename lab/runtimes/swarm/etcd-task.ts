@@ -12,7 +12,9 @@ import { LabError } from '../errors.js';
 import type { RuntimeRegistry } from '../runtime.js';
 import { runLabels } from './peer-service.js';
 import { serviceSpec } from './service-spec.js';
-import { forceNewTask, gatewayAddress, newRunningTask, tasksOf } from './service-task.js';
+import { gatewayAddress } from './gateway-address.js';
+import { forceNewTask, tasksOf } from './service-task.js';
+import { newRunningTask } from './task-waits.js';
 
 const CLIENT_PORT = 2379;
 const READY_TIMEOUT_MS = 60_000;

@@ -32,7 +32,9 @@ import { createNetwork, usedPrefixes, type RunNetwork } from '../docker/run-netw
 import { EtcdTask } from './etcd-task.js';
 import { ensureEtcdImage } from './etcd-image.js';
 import { peerService } from './peer-service.js';
-import { forceNewTask, gatewayAddress, newRunningTask, tasksOf } from './service-task.js';
+import { gatewayAddress } from './gateway-address.js';
+import { forceNewTask, tasksOf } from './service-task.js';
+import { newRunningTask } from './task-waits.js';
 import { removeSwarmRun, removeSwarmRunNow, sweepSwarmOrphans } from './swarm-cleanup.js';
 import { ensureSwarm, leaveSwarmIfOurs, leaveSwarmIfOursNow } from './swarm-node.js';
 
