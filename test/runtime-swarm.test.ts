@@ -12,7 +12,7 @@ import { docker, LABEL_OWNER_PID } from '../lab/runtimes/docker/docker-client.js
 import { SwarmRuntime } from '../lab/runtimes/swarm/swarm-runtime.js';
 import { swarmAvailable } from '../lab/runtimes/swarm/swarm-node.js';
 import { leftovers, PREPARE_TIMEOUT_MS, requireDocker } from './support/docker.js';
-import { readRun, reportDirs, runCli, tempDir } from './support/lab-cli.js';
+import { readRun, reportDirs, startCli, tempDir } from './support/lab-cli.js';
 import { runtimeConformance } from './support/runtime-conformance.js';
 
 const CI = process.env.CI === 'true';
@@ -20,6 +20,15 @@ const CI = process.env.CI === 'true';
 const answers = CI || (await swarmAvailable());
 const OWNED = `${LABEL_OWNER_PID}=${process.pid}`;
 let swarmBefore: string | undefined;
+
+/** Services, containers, networks and volumes labelled `label` (`key=value`). */
+async function swarmLeftovers(label: string): Promise<{ services: string[]; containers: string[]; networks: string[]; volumes: string[] }> {
+  const filters = JSON.stringify({ label: [label] });
+  const services = await docker().listServices({ filters }).catch(() => []);
+  const volumes = (await docker().listVolumes({ filters })).Volumes ?? [];
+  return { services: services.map((s) => s.Spec?.Name ?? s.ID), ...(await leftovers(label)), volumes: volumes.map((v) => v.Name) };
+}
+const NOTHING = { services: [], containers: [], networks: [], volumes: [] };
 
 const swarmState = async () => ((await docker().info()) as { Swarm: { LocalNodeState: string } }).Swarm.LocalNodeState;
 
@@ -34,8 +43,11 @@ describe.runIf(answers)('swarm runtime', () => {
 
   it('runs registry-discovery through the CLI: peers without multicast find each other through the etcd task, and every message arrives', async () => {
     await using out = await tempDir('peerlab-swarm-run-');
-    const result = await runCli(['lab', 'run', 'scenarios/registry-discovery.yaml', '--runtime', 'swarm', '--out', out.path, '--set', 'peers=3']);
+    const cli = startCli(['lab', 'run', 'scenarios/registry-discovery.yaml', '--runtime', 'swarm', '--out', out.path, '--set', 'peers=3']);
+    const result = await cli.result;
     expect(result.code, result.stderr + result.stdout).toBe(0);
+    // The run removed its services (peers and etcd), their containers, volumes and network.
+    expect(await swarmLeftovers(`${LABEL_OWNER_PID}=${cli.child.pid}`)).toEqual(NOTHING);
     const [dir] = await reportDirs(out.path, 'registry-discovery');
     const { report, markdown } = await readRun(dir!);
     expect(report.runtime).toBe('swarm');
@@ -52,11 +64,7 @@ describe.runIf(answers)('swarm runtime', () => {
 
   afterAll(async () => {
     // Every runtime the suite made was closed: nothing of this process is left, and a swarm initialised here is gone again.
-    const services = await docker().listServices({ filters: JSON.stringify({ label: [OWNED] }) }).catch(() => []);
-    expect(services.map((s) => s.Spec?.Name)).toEqual([]);
-    expect(await leftovers(OWNED)).toEqual({ containers: [], networks: [] });
-    const volumes = (await docker().listVolumes({ filters: JSON.stringify({ label: [OWNED] }) })).Volumes ?? [];
-    expect(volumes.map((v) => v.Name)).toEqual([]);
+    expect(await swarmLeftovers(OWNED)).toEqual(NOTHING);
     expect(await swarmState()).toBe(swarmBefore);
   }, 60_000);
 });

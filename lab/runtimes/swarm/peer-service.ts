@@ -4,7 +4,7 @@
  * the service is the same peer (identity, history, outbox). Addresses are the task's
  * own: a new task may get a new overlay address, so the peer binds 0.0.0.0 and learns
  * its address from its own announcement; the control API binds 0.0.0.0 too, and the lab
- * reaches it on the task's docker_gwbridge address (service-task.ts), a path no fault
+ * reaches it on the task's docker_gwbridge address (gateway-address.ts), a path no fault
  * touches.
  */
 import type Docker from 'dockerode';
