@@ -8,7 +8,7 @@ import { docker } from '../lab/runtimes/docker/docker-client.js';
 import { LABELS } from '../dispatcher/spawners/docker/container-backend.js';
 import { SpawnerSecrets } from '../dispatcher/spawners/secrets.js';
 import { createSwarmSpawner } from '../dispatcher/spawners/swarm/swarm-spawner.js';
-import { swarmAvailable } from '../dispatcher/spawners/swarm/swarm-node.js';
+import { swarmAvailable } from '../lab/runtimes/swarm/swarm-node.js';
 import { randomLoopbackNetwork } from '../lab/runtimes/process/peer-process.js';
 import { PREPARE_TIMEOUT_MS, requireDocker } from './support/docker.js';
 import { spawnerConformance } from './support/spawner-conformance.js';

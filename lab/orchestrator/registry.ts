@@ -1,43 +1,53 @@
 /**
- * The registry a `registry: etcd` scenario runs on: a real etcd on this machine's
- * loopback (lab/registry/etcd-server.ts), started before the first peer and removed
- * after the last; its peers get `--no-multicast --registry etcd://…` so they can find
- * each other only through it. `registry:` steps stop it and start it again (same port
- * and data, as an etcd member restarting would).
+ * The registry a `registry: etcd` scenario runs on, started before the first peer and
+ * removed after the last; its peers get `--no-multicast --registry etcd://…` so they can
+ * find each other only through it. `registry:` steps stop it and start it again (same
+ * data, as an etcd member restarting would). Where it runs is the runtime's to say
+ * (Runtime.startRegistry: swarm runs an etcd task beside its peers); otherwise it is a
+ * real etcd on this machine's loopback (lab/registry/etcd-server.ts), which only peers on
+ * the host reach.
  */
-import type { EtcdServer } from '../registry/etcd-server.js';
+import type { Runtime, RuntimeRegistry } from '../runtimes/runtime.js';
 import type { Scenario } from '../scenario/types.js';
 
 export class LabRegistry {
-  private constructor(private readonly etcd: EtcdServer) {}
+  private constructor(private readonly registry: RuntimeRegistry) {}
 
   /** The scenario's registry, started; undefined when it has none. */
-  static async start(scenario: Scenario): Promise<LabRegistry | undefined> {
+  static async start(scenario: Scenario, runtime: Runtime): Promise<LabRegistry | undefined> {
     if (scenario.registry !== 'etcd') return undefined;
+    if (runtime.startRegistry) return new LabRegistry(await runtime.startRegistry('etcd'));
     // Loaded only here: the etcd client costs every other run ~0.4 s of CPU to import.
     const { EtcdServer } = await import('../registry/etcd-server.js');
-    return new LabRegistry(await EtcdServer.start());
+    const etcd = await EtcdServer.start();
+    return new LabRegistry({
+      peerArgs: ['--no-multicast', '--registry', `etcd://${etcd.address}/peerlab`],
+      mechanism: (action) => (action === 'stop' ? 'etcd SIGTERM' : 'etcd started again (same port and data dir)'),
+      stop: () => etcd.pause(),
+      start: () => etcd.resume(),
+      close: () => etcd.close(),
+    });
   }
 
   /** The arguments every peer of the run gets. */
   get peerArgs(): string[] {
-    return ['--no-multicast', '--registry', `etcd://${this.etcd.address}/peerlab`];
+    return this.registry.peerArgs;
   }
 
   /** How a registry step is done, for the fault event and the report. */
   mechanism(action: 'stop' | 'start'): string {
-    return action === 'stop' ? 'etcd SIGTERM' : 'etcd started again (same port and data dir)';
+    return this.registry.mechanism(action);
   }
 
-  async stop(): Promise<void> {
-    await this.etcd.pause();
+  stop(): Promise<void> {
+    return this.registry.stop();
   }
 
-  async start(): Promise<void> {
-    await this.etcd.resume();
+  start(): Promise<void> {
+    return this.registry.start();
   }
 
-  async close(): Promise<void> {
-    await this.etcd.close();
+  close(): Promise<void> {
+    return this.registry.close();
   }
 }

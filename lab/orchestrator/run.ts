@@ -122,7 +122,7 @@ export async function executeRun(scenario: Scenario, runtime: Runtime, options: 
   sampler.start();
   let error: Error | undefined;
   try {
-    const registry = await LabRegistry.start(scenario);
+    const registry = await LabRegistry.start(scenario, runtime);
     if (registry) ctx.registry = registry;
     for (const step of scenario.steps) await runStep(step, ctx);
     await finishLoads(ctx);

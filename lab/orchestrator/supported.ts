@@ -21,13 +21,17 @@ import { SUPPORTED_CONDITIONS } from './steps/wait-for.js';
  * | link bandwidth | token bucket per sender (proxy and relay) | netem rate, else tbf |
  * | link reset | lab TCP proxy: RST to both ends | ss -K in the namespace |
  *
+ * Swarm does what docker does, on the task's container (a restart is a new task of the
+ * peer's service on the same data volume).
+ *
  * The process runtime puts its proxy and relay in the path only for a run that uses
  * link faults (see usesLinkFaults); otherwise its peers connect directly.
  */
 export function assertRuntimeSupports(scenario: Scenario, runtime: Runtime): void {
-  // The lab's etcd listens on this machine's loopback: only peers on the host reach it.
-  if (scenario.registry && runtime.name !== 'process') {
-    throw new ScenarioError(scenario.file, 'registry', `registry: ${scenario.registry} runs on --runtime process only (the lab's etcd listens on 127.0.0.1), not --runtime ${runtime.name}`);
+  // The lab's own etcd listens on this machine's loopback: only peers on the host reach
+  // it; a runtime whose peers live elsewhere must run one beside them (swarm does).
+  if (scenario.registry && runtime.name !== 'process' && !runtime.startRegistry) {
+    throw new ScenarioError(scenario.file, 'registry', `registry: ${scenario.registry} runs on --runtime process and swarm only (the lab's etcd listens on 127.0.0.1), not --runtime ${runtime.name}`);
   }
   for (const step of scenario.steps) {
     const at = `steps[${step.index}].${step.kind}`;

@@ -3,6 +3,7 @@ import type { Scenario } from '../scenario/types.js';
 import type { Runtime } from './runtime.js';
 import { ProcessRuntime } from './process/process-runtime.js';
 import { DockerRuntime } from './docker/docker-runtime.js';
+import { SwarmRuntime } from './swarm/swarm-runtime.js';
 import { SimRuntime } from './sim/sim-runtime.js';
 import { simOptionsFor, type SimSettings } from './sim/sim-settings.js';
 
@@ -10,6 +11,7 @@ export type * from './runtime.js';
 export { LabError } from './errors.js';
 export { ProcessRuntime } from './process/process-runtime.js';
 export { DockerRuntime } from './docker/docker-runtime.js';
+export { SwarmRuntime } from './swarm/swarm-runtime.js';
 export { SimRuntime } from './sim/sim-runtime.js';
 
 /** What a runtime is made for: the run (its seed, its peers, its network), and the simulator's settings. */
@@ -18,11 +20,12 @@ export interface RuntimeContext {
   sim?: SimSettings;
 }
 
-/** Runtimes by name; swarm is planned (DESIGN.md, "The lab"). */
+/** Runtimes by name (DESIGN.md, "The lab"). */
 const RUNTIMES: Record<string, (context: RuntimeContext) => Promise<Runtime>> = {
   process: () => ProcessRuntime.create(),
   // Progress (image build, base fallback) goes to stderr so stdout stays the run's own.
   docker: () => DockerRuntime.create({ log: (line) => process.stderr.write(`peerlab: ${line}\n`) }),
+  swarm: () => SwarmRuntime.create({ log: (line) => process.stderr.write(`peerlab: ${line}\n`) }),
   sim: ({ run, sim }) => SimRuntime.create(simOptionsFor(run, sim)),
 };
 

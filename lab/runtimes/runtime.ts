@@ -86,6 +86,22 @@ export interface StoppedPeer {
   start(): Promise<StartedPeer>;
 }
 
+/**
+ * A registry a runtime runs beside its peers for a `registry: etcd` scenario, where the
+ * lab's own (an etcd on this machine's loopback) cannot reach them: swarm runs an etcd
+ * task on the run's overlay network.
+ */
+export interface RuntimeRegistry {
+  /** The flags every peer of the run gets (`--no-multicast --registry etcd://…`). */
+  readonly peerArgs: string[];
+  /** How a `registry:` step is done, for the fault event and the report. */
+  mechanism(action: 'stop' | 'start'): string;
+  /** Takes the registry down, keeping its data; start() brings it back. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** Starts peers and owns everything they need (data dirs, networks); `close()` removes it all. */
 export interface Runtime extends AsyncDisposable {
   /** As given to `--runtime` and written in the report. */
@@ -109,6 +125,8 @@ export interface Runtime extends AsyncDisposable {
   verifyCeiling?(): { perS: number; sampleMs: number };
   /** What a report must say about how this runtime ran (the simulator's models and its virtual time); undefined for real runtimes. */
   describeRun?(): SimulationReport;
+  /** Starts the scenario's registry where this runtime's peers reach it; absent: the lab's etcd on 127.0.0.1 (process runtime only). */
+  startRegistry?(kind: 'etcd'): Promise<RuntimeRegistry>;
   /** Why this runtime cannot perform a step kind, or undefined when it can. */
   unsupported(kind: StepKind): string | undefined;
   /** Starts one peer and resolves once its control API answers. */

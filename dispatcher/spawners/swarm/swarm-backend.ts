@@ -1,9 +1,9 @@
 /**
- * Swarm services (the `swarm` spawner): one service per peer, `peerlab-SCOPE-ID`, one
- * replica, endpoint mode dnsrr (this machine has no IPVS for a VIP), docker-init, a short
- * stop grace period, and restart condition `none`: a swarm that restarted a user's task
- * would start an empty vacant peer, while the user's data sits in the dead task's
- * container — the spawner copies it out instead. A service's labels can change, so a
+ * Swarm services (the `swarm` spawner): one service per peer, `peerlab-SCOPE-ID`, of the
+ * shape every peerlab service has (lab/runtimes/swarm/service-spec.ts: one replica, dnsrr,
+ * docker-init, a short stop grace period, restart condition `none`). `none` matters here:
+ * a swarm that restarted a user's task would start an empty vacant peer, while the user's
+ * data sits in the dead task's container — the spawner copies it out instead. A service's labels can change, so a
  * claim adds `peerlab.user` to them (an update carrying the version it read: two claims
  * of one service cannot both win). Tasks run on the engine's default bridge and are
  * reached at their container's address: single node, the dispatcher on that node, no
@@ -14,11 +14,9 @@ import { docker } from '../../../lab/runtimes/docker/docker-client.js';
 import { SpawnerError } from '../errors.js';
 import { ignoreGone, LABELS, type ContainerBackend, type Endpoints, type FoundInstance, type VacantSpec } from '../docker/container-backend.js';
 import { CONTAINER_PORTS } from '../docker/peer-in-container.js';
-import { removeService } from './remove-service.js';
-import { ensureSwarm, leaveSwarmIfOurs } from './swarm-node.js';
-
-/** ns: SIGKILL after this long (the peer stops in well under a second). */
-const STOP_GRACE_NS = 5_000_000_000;
+import { removeService } from '../../../lab/runtimes/swarm/remove-service.js';
+import { serviceSpec, STOP_GRACE_NS } from '../../../lab/runtimes/swarm/service-spec.js';
+import { ensureSwarm, leaveSwarmIfOurs } from '../../../lab/runtimes/swarm/swarm-node.js';
 
 export class SwarmBackend implements ContainerBackend {
   readonly kind = 'swarm' as const;
@@ -37,17 +35,7 @@ export class SwarmBackend implements ContainerBackend {
     // A spawner closed meanwhile may have left the swarm.
     await ensureSwarm(this.stateDir);
     const labels = { ...spec.labels, [LABELS.scope]: this.scope };
-    await docker().createService({
-      Name: `peerlab-${this.scope}-${spec.instanceId}`,
-      Labels: labels,
-      TaskTemplate: {
-        ContainerSpec: { Image: spec.image, Args: spec.command, Env: spec.env, Labels: labels, Init: true, StopGracePeriod: STOP_GRACE_NS },
-        RestartPolicy: { Condition: 'none' },
-        LogDriver: { Name: 'json-file', Options: { 'max-size': '1m', 'max-file': '1' } },
-      },
-      Mode: { Replicated: { Replicas: 1 } },
-      EndpointSpec: { Mode: 'dnsrr' },
-    } as Docker.CreateServiceOptions);
+    await docker().createService(serviceSpec({ name: `peerlab-${this.scope}-${spec.instanceId}`, image: spec.image, args: spec.command, env: spec.env, labels }));
   }
 
   async get(instanceId: string): Promise<FoundInstance | undefined> {
@@ -114,7 +102,7 @@ export class SwarmBackend implements ContainerBackend {
   }
 
   remove(found: FoundInstance): Promise<void> {
-    return removeService(serviceIdOf(found), found.instanceId);
+    return removeService(serviceIdOf(found), `${LABELS.instance}=${found.instanceId}`);
   }
 
   async close(): Promise<void> {

@@ -39,7 +39,8 @@ export async function sweepOrphans(): Promise<string[]> {
   return orphans;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether the process `pid` (a lab process's owner-pid label) still runs. */
+export function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
@@ -49,6 +50,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function ignoreGone(err: { statusCode?: number }): void {
+/** 404 (gone) and 409 (being removed already) are fine when removing. */
+export function ignoreGone(err: { statusCode?: number }): void {
   if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
 }

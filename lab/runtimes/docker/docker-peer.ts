@@ -28,6 +28,8 @@ export interface DockerPeerHost {
   containerStopped(name: string): Promise<void>;
   /** Tracks live peers (for close and killAllNow). */
   track(peer: DockerPeer | undefined, name: string): void;
+  /** Starts a stopped peer again, same identity and data (docker: the same container; swarm: a new task of its service). */
+  startStopped(name: string, container: Docker.Container, controlIp: string): Promise<StartedPeer>;
 }
 
 /** A running peer container. */
@@ -140,7 +142,7 @@ export class DockerPeer implements StartedPeer {
 
   private stopped(): StoppedPeer {
     const { name, container, controlIp, host } = this;
-    return { name, start: () => DockerPeer.startAgain(name, container, controlIp, host) };
+    return { name, start: () => host.startStopped(name, container, controlIp) };
   }
 }
 

@@ -8,6 +8,7 @@
  * label; `killAllNow()` does the same synchronously for exit handlers.
  */
 import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
 import { performance } from 'node:perf_hooks';
 import type { PeerFaultKind, StepKind } from '../../scenario/types.js';
 import { LabError } from '../errors.js';
@@ -143,6 +144,10 @@ export class DockerRuntime implements Runtime, DockerPeerHost {
     const slot = this.slots.get(name);
     if (slot) slot.runningPid = undefined;
     await this.networkFaults.peerStopped(name);
+  }
+
+  startStopped(name: string, container: Docker.Container, controlIp: string): Promise<StartedPeer> {
+    return DockerPeer.startAgain(name, container, controlIp, this);
   }
 
   track(peer: DockerPeer | undefined, name: string): void {

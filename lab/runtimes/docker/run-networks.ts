@@ -41,7 +41,7 @@ export function peerAddress(net: RunNetwork, n: number): string {
 }
 
 /** The /24 prefixes already used by Docker networks or host interfaces. */
-async function usedPrefixes(): Promise<Set<string>> {
+export async function usedPrefixes(): Promise<Set<string>> {
   const used = new Set<string>();
   const prefixOf = (ip: string) => ip.split('.').slice(0, 3).join('.');
   for (const net of await docker().listNetworks()) {
@@ -51,7 +51,12 @@ async function usedPrefixes(): Promise<Set<string>> {
   return used;
 }
 
-async function createNetwork(runId: string, role: 'peer' | 'control', second: number, used: Set<string>): Promise<RunNetwork> {
+/**
+ * Creates the run's network `peerlab-RUN-ROLE` on a free /24 in 10.SECOND.0.0/16: a
+ * bridge (the docker runtime) or an attachable overlay (the swarm runtime: its tasks
+ * join it, and so can a plain container).
+ */
+export async function createNetwork(runId: string, role: 'peer' | 'control', second: number, used: Set<string>, driver: 'bridge' | 'overlay' = 'bridge'): Promise<RunNetwork> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 20; attempt++) {
     const prefix = `10.${second}.${randomInt(256)}`;
@@ -60,10 +65,11 @@ async function createNetwork(runId: string, role: 'peer' | 'control', second: nu
     try {
       const network = await docker().createNetwork({
         Name: name,
-        Driver: 'bridge',
+        Driver: driver,
         // No NAT off the machine for peer traffic (see above); the control network only
-        // carries host <-> container traffic.
-        Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
+        // carries host <-> container traffic. (An overlay has no such option: its tasks
+        // reach out through the node's docker_gwbridge.)
+        ...(driver === 'bridge' ? { Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false' } } : { Attachable: true }),
         CheckDuplicate: true,
         IPAM: { Driver: 'default', Config: [{ Subnet: `${prefix}.0/24`, Gateway: `${prefix}.1` }] },
         Labels: { [LABEL_RUN]: runId, [LABEL_ROLE]: `${role}-network`, [LABEL_OWNER_PID]: String(process.pid) },

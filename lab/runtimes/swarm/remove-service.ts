@@ -5,8 +5,8 @@
  * which its container is being made, remove the service, then remove its containers until
  * none has been seen for a while.
  */
-import { docker } from '../../../lab/runtimes/docker/docker-client.js';
-import { ignoreGone, LABELS } from '../docker/container-backend.js';
+import { ignoreGone } from '../docker/cleanup.js';
+import { docker } from '../docker/docker-client.js';
 
 /** Task states in which the node may still be creating or starting the task's container. */
 const SETTING_UP = new Set(['assigned', 'accepted', 'preparing', 'ready', 'starting']);
@@ -18,7 +18,8 @@ const POLL_MS = 100;
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, POLL_MS));
 
-export async function removeService(serviceId: string, instanceId: string): Promise<void> {
+/** Removes the service `serviceId` and then every container labelled `containerLabel` (`key=value`: its tasks'). */
+export async function removeService(serviceId: string, containerLabel: string): Promise<void> {
   const deadline = Date.now() + WAIT_MS;
   while (Date.now() < deadline) {
     const tasks = (await docker().listTasks({ filters: JSON.stringify({ service: [serviceId] }) }).catch(() => [])) as Array<{ Status?: { State?: string } }>;
@@ -26,7 +27,7 @@ export async function removeService(serviceId: string, instanceId: string): Prom
     await pause();
   }
   await docker().getService(serviceId).remove().catch(ignoreGone);
-  const filters = JSON.stringify({ label: [`${LABELS.instance}=${instanceId}`] });
+  const filters = JSON.stringify({ label: [containerLabel] });
   let quietSince = Date.now();
   while (Date.now() - quietSince < QUIET_MS && Date.now() < deadline + WAIT_MS) {
     const containers = await docker().listContainers({ all: true, filters });

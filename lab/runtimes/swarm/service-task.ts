@@ -1,0 +1,33 @@
+/**
+ * A one-replica service's tasks: listing them, and asking the swarm for a new one after
+ * the last was killed or stopped (restart condition `none` keeps it down).
+ */
+import { docker } from '../docker/docker-client.js';
+
+/** A task as the engine lists it (the fields the runtime reads). */
+export interface TaskInfo {
+  ID: string;
+  ServiceID?: string;
+  DesiredState?: string;
+  NodeID?: string;
+  Status?: { State?: string; Err?: string; ContainerStatus?: { ContainerID?: string } };
+}
+
+/** Task states after which a task never runs (again). */
+export const ENDED = new Set(['complete', 'shutdown', 'failed', 'rejected', 'orphaned', 'remove']);
+
+/** The service's tasks now. */
+export async function tasksOf(serviceId: string): Promise<TaskInfo[]> {
+  return (await docker().listTasks({ filters: JSON.stringify({ service: [serviceId] }) })) as TaskInfo[];
+}
+
+/**
+ * Asks the swarm for a new task of a one-replica service whose task has ended (killed or
+ * stopped: restart condition `none` keeps it down): `docker service update --force`.
+ */
+export async function forceNewTask(serviceId: string): Promise<void> {
+  const service = docker().getService(serviceId);
+  const info = (await service.inspect()) as { Version: { Index: number }; Spec: { TaskTemplate: { ForceUpdate?: number } } & Record<string, unknown> };
+  const spec = { ...info.Spec, TaskTemplate: { ...info.Spec.TaskTemplate, ForceUpdate: (info.Spec.TaskTemplate.ForceUpdate ?? 0) + 1 } };
+  await service.update({ _query: { version: info.Version.Index }, _body: spec });
+}
