@@ -185,7 +185,7 @@ function createContext(scenario: Scenario, runtime: Runtime, options: Pick<RunOp
     closers: [],
     signal: options.signal ?? new AbortController().signal,
     progress: options.progress ?? silentProgress,
-    connectOnDiscovery: connectsOnDiscovery(scenario.steps),
+    connectOnDiscovery: connectsOnDiscovery(scenario),
     linkFaults,
     plan: planFleet(scenario, linkFaults),
   };

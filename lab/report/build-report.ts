@@ -65,7 +65,7 @@ export function buildReport(input: BuildReportInput): Report {
   const environment = input.environment ?? collectEnvironment();
   const startedAt = runs[0]!.started_at;
   const finishedAt = new Date(input.runs.at(-1)!.finishedAt).toISOString();
-  const peerSettings = settingsInForce(scenario.peer, connectsOnDiscovery(scenario.steps));
+  const peerSettings = settingsInForce(scenario.peer, connectsOnDiscovery(scenario));
   const model = metrics.gossip ? gossipModel(peerSettings, metrics.gossip) : undefined;
   return {
     schemaVersion: SCHEMA_VERSION,

@@ -35,13 +35,20 @@ describe('settingsInForce', () => {
 });
 
 describe('connectsOnDiscovery', () => {
-  it('is on when the scenario waits for sessions before any load sends', () => {
-    const wait = '  - wait_for: { condition: sessions, timeout: 5s }\n';
-    const load = '  - load: { rate: 5, duration: 1s }\n';
-    const start = '  - start: { count: 2 }\n';
-    expect(connectsOnDiscovery(scenario('', start + wait + load).steps)).toBe(true);
-    expect(connectsOnDiscovery(scenario('', start + wait).steps)).toBe(true);
-    expect(connectsOnDiscovery(scenario('', start + load + wait).steps)).toBe(false);
-    expect(connectsOnDiscovery(scenario('', start + load).steps)).toBe(false);
+  const wait = '  - wait_for: { condition: sessions, timeout: 5s }\n';
+  const load = '  - load: { rate: 5, duration: 1s }\n';
+  const start = (count: number) => `  - start: { count: ${count} }\n`;
+
+  it('is on when a fleet no bigger than a gossip view waits for sessions before any load sends', () => {
+    expect(connectsOnDiscovery(scenario('', start(2) + wait + load))).toBe(true);
+    expect(connectsOnDiscovery(scenario('', start(9) + wait))).toBe(true);
+    expect(connectsOnDiscovery(scenario('', start(2) + load + wait))).toBe(false);
+    expect(connectsOnDiscovery(scenario('', start(2) + load))).toBe(false);
+  });
+
+  it('is off in a fleet bigger than a view (the views open their sessions, not a full mesh), counting joins and the view size', () => {
+    expect(connectsOnDiscovery(scenario('', start(10) + wait + load))).toBe(false);
+    expect(connectsOnDiscovery(scenario('', start(5) + '  - join: { count: 5 }\n' + wait + load))).toBe(false);
+    expect(connectsOnDiscovery(scenario('  gossip_neighbours: 16', start(10) + wait + load))).toBe(true);
   });
 });

@@ -8,11 +8,11 @@
  * token is a secret).
  */
 import { parsePeerArgs } from '../../peer/cli/peer-flags.js';
-import type { PeerOptions } from '../../peer/options.js';
+import { defaultPeerOptions, type PeerOptions } from '../../peer/options.js';
 import { readSetting } from '../../peer/setting-path.js';
 import { SETTINGS, type Setting } from '../../peer/settings.js';
 import { LAB_PEER_DEFAULTS, SCENARIO_SETTINGS } from '../scenario/peer-fields.js';
-import type { PeerSettings, Step } from '../scenario/types.js';
+import type { PeerSettings, Scenario } from '../scenario/types.js';
 import { labPeerArgs } from './peer-args.js';
 
 /** Who gave a setting its value: the scenario's `peer:` fields (or `--set peer.x`), its `args`, the lab's defaults for its peers, or the peer's own default. */
@@ -31,15 +31,29 @@ export interface SettingInForce {
 const RECORDED: readonly Setting[] = [...SCENARIO_SETTINGS, ...SETTINGS.filter((row) => row.name === 'connectOnDiscovery')];
 
 /**
- * Sessions open lazily, on a peer's first message. A scenario that waits for sessions
- * before any load has sent a message would wait forever, so its peers open a session to
- * every peer they discover (--connect-on-discovery). One whose load comes first (as in
- * key-exchange.yaml) lets the load dial, and so times handshakes of warmed-up peers.
+ * Whether the lab's peers open a session to every peer they discover
+ * (--connect-on-discovery). A scenario that waits for sessions before any load waits for
+ * the gossip views (wait-for.ts): K neighbours a peer, which its view dials one per
+ * digest round. In a fleet no bigger than a view (K + 1 peers) the views are the full
+ * mesh anyway, and connecting on discovery opens it at once, so the load that follows
+ * measures delivery, not the first messages' handshakes. In a bigger fleet it would open
+ * N² sessions the peers do not keep (a thousand simulated peers never got past it); the
+ * views open theirs, and a direct message dials on demand, as on a real network. A
+ * scenario whose load comes first (key-exchange.yaml) lets the load dial, and so times
+ * handshakes of warmed-up peers.
  */
-export function connectsOnDiscovery(steps: readonly Step[]): boolean {
+export function connectsOnDiscovery(scenario: Pick<Scenario, 'steps' | 'peer'>): boolean {
+  const { steps } = scenario;
   const firstSessions = steps.findIndex((s) => s.kind === 'wait_for' && s.condition === 'sessions');
   const firstLoad = steps.findIndex((s) => s.kind === 'load');
-  return firstSessions >= 0 && (firstLoad < 0 || firstSessions < firstLoad);
+  if (firstSessions < 0 || (firstLoad >= 0 && firstLoad < firstSessions)) return false;
+  const peers = steps.reduce((sum, step) => sum + (step.kind === 'start' || step.kind === 'join' ? step.count : 0), 0);
+  return peers <= gossipNeighbours(scenario.peer) + 1;
+}
+
+/** The view size the scenario's peers run with (its `gossip_neighbours`, or the peer's default). */
+export function gossipNeighbours(peer: PeerSettings): number {
+  return peer['gossip.neighbours'] ?? defaultPeerOptions('p0').gossip.neighbours;
 }
 
 /** Every recorded setting, by its name in the settings table (`gossip.fanout`), as the lab's peers run with it. */

@@ -1,4 +1,4 @@
-import { defaultPeerOptions } from '../../../peer/options.js';
+import { gossipNeighbours } from '../../runtimes/settings-in-force.js';
 import { formatDuration } from '../../scenario/duration.js';
 import { LabError } from '../../runtimes/errors.js';
 import type { WaitCondition, WaitForStep } from '../../scenario/types.js';
@@ -57,7 +57,7 @@ const CONDITIONS: Record<WaitCondition, (ctx: RunContext) => Condition> = {
 export const SUPPORTED_CONDITIONS: readonly WaitCondition[] = Object.keys(CONDITIONS) as WaitCondition[];
 
 function neighbourSessions(ctx: RunContext): Condition {
-  const k = ctx.scenario.peer['gossip.neighbours'] ?? defaultPeerOptions('p0').gossip.neighbours;
+  const k = gossipNeighbours(ctx.scenario.peer);
   /** How many running peers `a` has a session with, counting no further than `enough`. */
   const sessionsWith = (a: PeerSlot, enough: number): number => {
     let have = 0;
