@@ -36,4 +36,9 @@ export class LabClock {
   after(ms: number, fn: () => void): () => void {
     return this.base.after(ms, fn);
   }
+
+  /** A wait settled on something the runtime told the lab: see RunClock.settled. */
+  settled(): void {
+    this.base.settled?.();
+  }
 }

@@ -23,7 +23,11 @@ export function waitForChange(recorder: Recorder, check: () => boolean, timeoutM
     const onAbort = () => finish(abortReason(signal));
     const cancel = recorder.clock.after(timeoutMs, () => finish(check()));
     const unsubscribe = recorder.onChange(() => {
-      if (check()) finish(true);
+      if (!check()) return;
+      finish(true);
+      // Told by a peer's event (synchronously, from inside the runtime): a simulated
+      // run lets this continuation run before virtual time moves on.
+      recorder.clock.settled();
     });
     signal.addEventListener('abort', onAbort, { once: true });
   });

@@ -13,6 +13,12 @@ export interface RunClock {
   now(): number;
   /** Calls `fn` once `ms` have passed on this clock; the returned function cancels it. */
   after(ms: number, fn: () => void): () => void;
+  /**
+   * The lab settled something in reaction to what it was told (a wait's condition now
+   * holds): on virtual time its continuation must run before time moves on. Wall time
+   * needs nothing (absent).
+   */
+  settled?(): void;
 }
 
 /** Wall time: performance.now() and setTimeout. */

@@ -4,8 +4,9 @@
  * waits for wall time.
  *
  * The lab is ordinary async code (promises), so the loop lets it react before time
- * moves on: whenever the simulation told the lab something (a control call settled, a
- * peer event streamed, a lab timer fired — `touch()`), the loop yields to the event loop
+ * moves on: whenever the simulation told the lab something it may react to (a control
+ * call settled, a peer exited, a lab timer fired — `touch()`; a wait settled on a peer's
+ * event — `settled()`), the loop yields to the event loop
  * (setImmediate: every promise continuation runs first) before it takes the first event
  * of a later time. The lab's reactions (a Send, the next arrival's timer) are scheduled
  * at the current virtual time, so the order of everything is fixed by the events, never
@@ -57,8 +58,13 @@ export class SimLoop implements RunClock {
     };
   }
 
-  /** The lab was told something: let it react before virtual time moves on. */
+  /** The lab was told something it may react to (a command's result, a peer's exit): let it react before virtual time moves on. */
   touch(): void {
+    this.touched = true;
+  }
+
+  /** RunClock.settled: a lab wait settled on a peer's event. */
+  settled(): void {
     this.touched = true;
   }
 

@@ -15,6 +15,7 @@ import type { CpuMeter } from './cpu-model.js';
 import type { SimCrypto } from './sim-crypto.js';
 import type { SimLoop } from './sim-loop.js';
 import type { SimNetwork } from './sim-network.js';
+import { Fanout } from './fanout.js';
 import { isRestarted, withoutAcks, type PlantedBug } from './planted-bug.js';
 import { SimNode } from './sim-node.js';
 import { frameBytes, RPC_BYTES } from './wire-bytes.js';
@@ -263,8 +264,10 @@ export class SimWorld {
       case 'emit':
         // Bounded: a peer nobody ever follows (a bench, a test) must not grow without end.
         if (node.listeners.size === 0 && node.unheard.length < MAX_UNHEARD) node.unheard.push(action.event);
+        // The lab records events synchronously; only a wait they settle needs it to run
+        // before time moves on, and that wait says so (RunClock.settled). Yielding after
+        // every event instead cost a trip round Node's event loop per peer discovered.
         for (const listener of node.listeners) listener.onEvent(action.event);
-        this.loop.touch();
         return;
       case 'result': {
         const command = node.commands.get(action.token);
@@ -320,13 +323,15 @@ export class SimWorld {
     const { announcement, body, signature } = form;
     const heard: CoreEvent = { type: 'announcement_heard', heard: { announcement, body, signature }, from: node.host };
     const left = this.network.departure(node.name, packet.length, at);
+    const copies = new Fanout(this.loop, (to, event) => this.enqueue(to, event));
     for (const other of this.nodes) {
       if (other.state === 'down' || !this.network.reachable(node.name, other.name)) continue;
       const transit = this.network.transit(node.name, false);
       if (transit === undefined) continue;
-      if (other === node) this.arrive(node, node.life, { type: 'self_address', address: node.host }, left + transit);
-      else if (other.options.multicast) this.arrive(other, other.life, heard, left + transit);
+      if (other === node) copies.add(node, { type: 'self_address', address: node.host }, left + transit);
+      else if (other.options.multicast) copies.add(other, heard, left + transit);
     }
+    copies.send();
   }
 
   private dial(node: SimNode, action: Extract<Action, { type: 'dial' }>, at: number): void {
