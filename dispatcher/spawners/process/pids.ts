@@ -1,5 +1,6 @@
 /** Is a process we started still that process (pids are reused: its start time must match too)? */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { sep } from 'node:path';
 import { startTimeOf } from '../../../peer/store/data-dir-lock.js';
 
 export { startTimeOf };
@@ -42,4 +43,31 @@ function isZombie(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The processes whose working directory is inside `dir` (Linux /proc; elsewhere none),
+ * by pid. The process spawner starts every peer in its instance dir, so this finds one
+ * whose record was never written: a dispatcher stopped between the spawn and the record.
+ * A directory removed meanwhile still matches (/proc then adds " (deleted)").
+ */
+export function processesIn(dir: string): number[] {
+  const prefix = dir.endsWith(sep) ? dir : dir + sep;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
+    try {
+      if (readlinkSync(`/proc/${pid}/cwd`).startsWith(prefix)) found.push(pid);
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return found;
 }

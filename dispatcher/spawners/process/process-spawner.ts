@@ -26,7 +26,7 @@ import { publicState, type CloseOptions, type ControlEndpoint, type InspectableS
 import { checkUserName } from '../user-name.js';
 import { claimVacant } from '../vacant-client.js';
 import { InstanceRecords, type ProcessRecord } from './instance-records.js';
-import { endProcess, processRunning, startTimeOf } from './pids.js';
+import { endProcess, processesIn, processRunning, startTimeOf } from './pids.js';
 
 export interface ProcessSpawnerOptions extends SpawnerOptions {
   /** `peerlab peer` flags every peer gets after the spawner's own (a multicast group, settings). */
@@ -121,6 +121,9 @@ export class ProcessSpawner implements InspectableSpawner {
   async close(options: CloseOptions = {}): Promise<void> {
     await this.inFlight.close();
     await Promise.all((await this.records.read()).map((r) => this.discard(r)));
+    // A peer whose record was never written (its dispatcher stopped between the spawn and
+    // the record) still runs in an instance dir of this state dir: it is ended too.
+    await Promise.all(processesIn(join(this.options.stateDir, 'process')).map((pid) => endProcess(pid, startTimeOf(pid))));
     if (options.removeData) await rm(join(this.options.stateDir, 'users'), { recursive: true, force: true });
   }
 
