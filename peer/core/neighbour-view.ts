@@ -1,5 +1,11 @@
 import { randomSample } from './random-sample.js';
 
+/** The peers a view may take: those heard from directly (the peer table's direct entries). */
+export interface Candidates {
+  has(peerId: string): boolean;
+  ids(): Iterable<string>;
+}
+
 /**
  * The bounded set of gossip neighbours (HyParView's active view, without its
  * messages): at most `capacity` peers this one pushes group messages to and trades
@@ -21,12 +27,6 @@ import { randomSample } from './random-sample.js';
  * whose session does not come up within a patience time after it was chosen, is
  * dropped and a refresh replaces it.
  */
-/** The peers a view may take: those heard from directly (the peer table's direct entries). */
-export interface Candidates {
-  has(peerId: string): boolean;
-  ids(): Iterable<string>;
-}
-
 export class NeighbourView {
   // Id -> when it was chosen; insertion order, which the digest round goes through in turn.
   private readonly members = new Map<string, number>();
