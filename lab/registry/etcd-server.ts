@@ -3,26 +3,20 @@
  * 127.0.0.1, free ports, a temp data dir. It can be stopped and started again on the
  * same ports and data (a registry outage), and is removed at close.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { LabError } from '../runtimes/errors.js';
+import { etcdAvailable, etcdBinary } from './etcd-binary.js';
+import { untilEtcdAnswers } from './etcd-ready.js';
+
+export { etcdAvailable, etcdBinary };
 
 /** How long etcd may take to answer after it was started (0.5 s here, unloaded). */
 const READY_TIMEOUT_MS = 20_000;
-
-/** The etcd binary: $ETCD_BIN, else `etcd` on PATH. */
-export function etcdBinary(): string {
-  return process.env.ETCD_BIN ?? 'etcd';
-}
-
-/** True when the etcd binary runs. */
-export function etcdAvailable(): boolean {
-  return spawnSync(etcdBinary(), ['--version'], { stdio: 'ignore' }).status === 0;
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -115,24 +109,15 @@ export class EtcdServer implements AsyncDisposable {
     return new Etcd3({ hosts: `http://${this.address}` });
   }
 
-  private async waitUntilAnswering(child: ChildProcess): Promise<void> {
-    const client = this.client();
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    try {
-      for (;;) {
-        if (child.exitCode !== null || child.signalCode !== null) {
-          throw new LabError(`etcd exited (${child.exitCode ?? child.signalCode}) while starting on ${this.address}: ${this.log.trim()}`);
-        }
-        try {
-          await client.get('health').options({ deadline: Date.now() + 1000 });
-          return;
-        } catch {
-          if (Date.now() > deadline) throw new LabError(`etcd did not answer on ${this.address} within ${READY_TIMEOUT_MS} ms: ${this.log.trim()}`);
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      }
-    } finally {
-      client.close();
-    }
+  private waitUntilAnswering(child: ChildProcess): Promise<void> {
+    return untilEtcdAnswers(
+      this.address,
+      READY_TIMEOUT_MS,
+      () => new LabError(`etcd did not answer on ${this.address} within ${READY_TIMEOUT_MS} ms: ${this.log.trim()}`),
+      () =>
+        child.exitCode !== null || child.signalCode !== null
+          ? new LabError(`etcd exited (${child.exitCode ?? child.signalCode}) while starting on ${this.address}: ${this.log.trim()}`)
+          : undefined,
+    );
   }
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
 import { buildImage, imageExists, imageId } from '../docker/image-util.js';
-import { etcdAvailable, etcdBinary } from '../../registry/etcd-server.js';
+import { etcdAvailable, etcdBinary } from '../../registry/etcd-binary.js';
 
 const DOCKERFILE = 'ARG BASE\nFROM ${BASE}\nCOPY etcd /usr/local/bin/etcd\nENTRYPOINT ["/usr/local/bin/etcd"]\n';
 

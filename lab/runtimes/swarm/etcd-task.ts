@@ -7,6 +7,7 @@
  * of the service (same data).
  */
 import { randomBytes } from 'node:crypto';
+import { untilEtcdAnswers } from '../../registry/etcd-ready.js';
 import { docker } from '../docker/docker-client.js';
 import { LabError } from '../errors.js';
 import type { RuntimeRegistry } from '../runtime.js';
@@ -86,21 +87,10 @@ export class EtcdTask implements RuntimeRegistry {
     const { containerId } = await newRunningTask(this.serviceId, before, READY_TIMEOUT_MS, 'the run\'s etcd');
     this.containerId = containerId;
     const address = await gatewayAddress(containerId);
-    const { Etcd3 } = await import('etcd3');
-    const client = new Etcd3({ hosts: `http://${address}:${CLIENT_PORT}` });
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    try {
-      for (;;) {
-        try {
-          await client.get('health').options({ deadline: Date.now() + 1000 });
-          return;
-        } catch (err) {
-          if (Date.now() > deadline) throw new LabError(`the run's etcd (${this.serviceName}) did not answer at ${address}:${CLIENT_PORT} within ${READY_TIMEOUT_MS} ms: ${(err as Error).message}`);
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      }
-    } finally {
-      client.close();
-    }
+    await untilEtcdAnswers(
+      `${address}:${CLIENT_PORT}`,
+      READY_TIMEOUT_MS,
+      (last) => new LabError(`the run's etcd (${this.serviceName}) did not answer at ${address}:${CLIENT_PORT} within ${READY_TIMEOUT_MS} ms: ${last.message}`),
+    );
   }
 }
