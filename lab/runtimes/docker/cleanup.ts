@@ -22,10 +22,18 @@ export function removeRunNow(runId: string, containerIds: string[]): void {
   try {
     if (containerIds.length > 0) execFileSync('docker', ['rm', '-f', '-v', ...containerIds], quiet);
   } catch { /* gone already, or no CLI */ }
+  removeLabelledNow(`${LABEL_RUN}=${runId}`, ['network', 'ls', '-q'], ['network', 'rm']);
+}
+
+/**
+ * Synchronous best effort (exit handlers): removes what `docker LIST --filter label=LABEL`
+ * lists, with `docker REMOVE IDS…`; the CLI's complaints (gone already) stay quiet.
+ */
+export function removeLabelledNow(label: string, list: string[], remove: string[]): void {
   try {
-    const ids = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=${LABEL_RUN}=${runId}`], { encoding: 'utf8', timeout: 10_000 }).split(/\s+/).filter(Boolean);
-    if (ids.length > 0) execFileSync('docker', ['network', 'rm', ...ids], quiet);
-  } catch { /* best effort */ }
+    const ids = execFileSync('docker', [...list, '--filter', `label=${label}`], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).split(/\s+/).filter(Boolean);
+    if (ids.length > 0) execFileSync('docker', [...remove, ...ids], { stdio: 'ignore', timeout: 20_000 });
+  } catch { /* gone already, or no CLI */ }
 }
 
 /** Removes runs whose lab process is gone (killed with SIGKILL, machine crash). */

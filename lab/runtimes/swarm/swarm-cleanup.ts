@@ -6,8 +6,7 @@
  * synchronously, best effort, for exit handlers; `sweepSwarmOrphans` removes runs whose
  * lab process died without cleaning up.
  */
-import { execFileSync } from 'node:child_process';
-import { ignoreGone, isAlive, removeRun } from '../docker/cleanup.js';
+import { ignoreGone, isAlive, removeLabelledNow, removeRun } from '../docker/cleanup.js';
 import { docker, LABEL_OWNER_PID, LABEL_RUN } from '../docker/docker-client.js';
 import { removeService } from './remove-service.js';
 
@@ -30,29 +29,13 @@ export async function removeSwarmRun(runId: string): Promise<void> {
   }
 }
 
-/** Synchronous best effort (exit handlers): the docker CLI, by label. */
+/** Synchronous best effort (exit handlers): the docker CLI, by label, in the order removeSwarmRun goes. */
 export function removeSwarmRunNow(runId: string): void {
-  const label = `label=${LABEL_RUN}=${runId}`;
-  const ids = (args: string[]) => {
-    try {
-      return execFileSync('docker', args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).split(/\s+/).filter(Boolean);
-    } catch {
-      return [];
-    }
-  };
-  const quietly = (args: string[]) => {
-    try {
-      execFileSync('docker', args, { stdio: 'ignore', timeout: 20_000 });
-    } catch { /* gone already, or no CLI */ }
-  };
-  const services = ids(['service', 'ls', '-q', '--filter', label]);
-  if (services.length > 0) quietly(['service', 'rm', ...services]);
-  const containers = ids(['ps', '-aq', '--filter', label]);
-  if (containers.length > 0) quietly(['rm', '-f', '-v', ...containers]);
-  const volumes = ids(['volume', 'ls', '-q', '--filter', label]);
-  if (volumes.length > 0) quietly(['volume', 'rm', '-f', ...volumes]);
-  const networks = ids(['network', 'ls', '-q', '--filter', label]);
-  if (networks.length > 0) quietly(['network', 'rm', ...networks]);
+  const label = `${LABEL_RUN}=${runId}`;
+  removeLabelledNow(label, ['service', 'ls', '-q'], ['service', 'rm']);
+  removeLabelledNow(label, ['ps', '-aq'], ['rm', '-f', '-v']);
+  removeLabelledNow(label, ['volume', 'ls', '-q'], ['volume', 'rm', '-f']);
+  removeLabelledNow(label, ['network', 'ls', '-q'], ['network', 'rm']);
 }
 
 /** Removes swarm runs whose lab process is gone; returns their ids. */
