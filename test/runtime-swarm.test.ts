@@ -10,7 +10,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, LABEL_OWNER_PID } from '../lab/runtimes/docker/docker-client.js';
 import { SwarmRuntime } from '../lab/runtimes/swarm/swarm-runtime.js';
-import { swarmAvailable } from '../lab/runtimes/swarm/swarm-node.js';
+import { ensureSwarm, leaveSwarmIfOurs, swarmAvailable } from '../lab/runtimes/swarm/swarm-node.js';
+import { updateService } from '../lab/runtimes/swarm/update-service.js';
 import { leftovers, PREPARE_TIMEOUT_MS, requireDocker } from './support/docker.js';
 import { readRun, reportDirs, startCli, tempDir } from './support/lab-cli.js';
 import { runtimeConformance } from './support/runtime-conformance.js';
@@ -61,6 +62,30 @@ describe.runIf(answers)('swarm runtime', () => {
     expect(report.metrics.memory.per_peer.map((p) => p.peer).sort()).toEqual(['p0', 'p1', 'p2']);
     expect(report.metrics.memory.max_rss_mb).toBeGreaterThan(1);
   }, 120_000);
+
+  it('writes a service update again when another update moved the service version meanwhile ("update out of sequence")', async () => {
+    await using state = await tempDir('peerlab-swarm-update-');
+    await ensureSwarm(state.path);
+    // No replicas: no task, no image pulled; only the spec and its version matter here.
+    const service = await docker().createService({
+      Name: `peerlab-update-race-${process.pid}`,
+      Labels: { [LABEL_OWNER_PID]: String(process.pid) },
+      TaskTemplate: { ContainerSpec: { Image: 'peerlab-update-race:none' } },
+      Mode: { Replicated: { Replicas: 0 } },
+    });
+    try {
+      // Each reads the same version; without a second read and write all but one would fail.
+      const keys = ['a', 'b', 'c', 'd'];
+      await Promise.all(keys.map((key) => updateService(service.id, (spec) => ({ ...spec, Labels: { ...spec.Labels, [`race.${key}`]: key } }))));
+      const labels = ((await service.inspect()) as { Spec: { Labels: Record<string, string> } }).Spec.Labels;
+      expect(keys.map((key) => labels[`race.${key}`])).toEqual(keys);
+      // A decision inside the change is made on what was read: a throw there is the caller's answer, not retried.
+      await expect(updateService(service.id, () => { throw new Error('claimed already'); })).rejects.toThrow('claimed already');
+    } finally {
+      await service.remove();
+      await leaveSwarmIfOurs(state.path);
+    }
+  }, 60_000);
 
   afterAll(async () => {
     // Every runtime the suite made was closed: nothing of this process is left, and a swarm initialised here is gone again.

@@ -16,6 +16,7 @@ import { ignoreGone, LABELS, type ContainerBackend, type Endpoints, type FoundIn
 import { CONTAINER_PORTS } from '../docker/peer-in-container.js';
 import { removeService } from '../../../lab/runtimes/swarm/remove-service.js';
 import { serviceSpec, STOP_GRACE_NS } from '../../../lab/runtimes/swarm/service-spec.js';
+import { updateService } from '../../../lab/runtimes/swarm/update-service.js';
 import { ensureSwarm, leaveSwarmIfOurs } from '../../../lab/runtimes/swarm/swarm-node.js';
 
 export class SwarmBackend implements ContainerBackend {
@@ -86,13 +87,13 @@ export class SwarmBackend implements ContainerBackend {
     };
   }
 
-  async assign(found: FoundInstance, user: string): Promise<void> {
-    const service = docker().getService(serviceIdOf(found));
-    const info = (await service.inspect()) as ServiceInfo & { Version: { Index: number } };
-    const owner = info.Spec.Labels?.[LABELS.user];
-    if (owner !== undefined) throw new SpawnerError(`instance ${found.instanceId} is not vacant: claimed by ${JSON.stringify(owner)}`);
+  assign(found: FoundInstance, user: string): Promise<void> {
     // Labels of the service, not of its task: the task (and its peer) keeps running.
-    await service.update({ _query: { version: info.Version.Index }, _body: { ...info.Spec, Labels: { ...info.Spec.Labels, [LABELS.user]: user } } });
+    return updateService(serviceIdOf(found), (spec) => {
+      const owner = spec.Labels?.[LABELS.user];
+      if (owner !== undefined) throw new SpawnerError(`instance ${found.instanceId} is not vacant: claimed by ${JSON.stringify(owner)}`);
+      return { ...spec, Labels: { ...spec.Labels, [LABELS.user]: user } };
+    });
   }
 
   async halt(found: FoundInstance): Promise<void> {

@@ -3,6 +3,7 @@
  * the last was killed or stopped (restart condition `none` keeps it down).
  */
 import { docker } from '../docker/docker-client.js';
+import { updateService } from './update-service.js';
 
 /** A task as the engine lists it (the fields the runtime reads). */
 export interface TaskInfo {
@@ -25,9 +26,6 @@ export async function tasksOf(serviceId: string): Promise<TaskInfo[]> {
  * Asks the swarm for a new task of a one-replica service whose task has ended (killed or
  * stopped: restart condition `none` keeps it down): `docker service update --force`.
  */
-export async function forceNewTask(serviceId: string): Promise<void> {
-  const service = docker().getService(serviceId);
-  const info = (await service.inspect()) as { Version: { Index: number }; Spec: { TaskTemplate: { ForceUpdate?: number } } & Record<string, unknown> };
-  const spec = { ...info.Spec, TaskTemplate: { ...info.Spec.TaskTemplate, ForceUpdate: (info.Spec.TaskTemplate.ForceUpdate ?? 0) + 1 } };
-  await service.update({ _query: { version: info.Version.Index }, _body: spec });
+export function forceNewTask(serviceId: string): Promise<void> {
+  return updateService(serviceId, (spec) => ({ ...spec, TaskTemplate: { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate.ForceUpdate ?? 0) + 1 } }));
 }
