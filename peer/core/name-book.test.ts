@@ -51,7 +51,7 @@ describe('NameBook', () => {
     expect(book.claim('alice', CAROL, 'fp-c', 400)).toEqual({ status: 'same' });
     const binding = book.snapshot().find(([name]) => name === 'alice')![1];
     expect(binding.previousIds).toEqual([ALICE]);
-    expect(binding.dismissedIds.sort()).toEqual([ALICE, CAROL].sort());
+    expect([...binding.dismissedIds].sort()).toEqual([ALICE, CAROL].sort());
   });
 
   it('trust() of the bound id keeps the binding and settles the conflict', () => {

@@ -32,9 +32,9 @@ export interface NameBinding {
   /** When this id was bound to the name (ms, wall clock). */
   boundAtMs: number;
   /** Ids this name was bound to before, oldest first. */
-  previousIds: string[];
+  previousIds: readonly string[];
   /** Ids a person dismissed as claimants of this name (by trusting another id). */
-  dismissedIds: string[];
+  dismissedIds: readonly string[];
 }
 
 /** A claimant that contests a bound name. */
@@ -80,6 +80,9 @@ export const MAX_REMEMBERED_IDS = 16;
 /** Hex digits of an id shown after `~` to tell claimants of one name apart. */
 export const DISAMBIGUATION_DIGITS = 8;
 
+/** The empty id list every new binding starts with: shared, as lists are replaced, never changed (a book holds up to 10,000 bindings). */
+const NO_IDS: readonly string[] = Object.freeze([]);
+
 const DEFAULTS: NameBookOptions = { maxNames: 10_000, maxConflicts: 1024 };
 
 export class NameBook {
@@ -107,7 +110,7 @@ export class NameBook {
     const binding = this.bindings.get(name);
     if (!binding) {
       if (this.bindings.size >= this.options.maxNames) return { status: 'full' };
-      this.setBinding(name, { id, fingerprint, boundAtMs: nowMs, previousIds: [], dismissedIds: [] });
+      this.setBinding(name, { id, fingerprint, boundAtMs: nowMs, previousIds: NO_IDS, dismissedIds: NO_IDS });
       return { status: 'bound', name, id };
     }
     if (binding.id === id || binding.dismissedIds.includes(id)) return { status: 'same' };
@@ -213,12 +216,13 @@ export function disambiguated(name: string, id: string): string {
   return `${name}${NAME_SEPARATOR}${id.slice(0, DISAMBIGUATION_DIGITS)}`;
 }
 
-function remember(list: string[], more: string[]): string[] {
+function remember(list: readonly string[], more: string[]): string[] {
   const out = list.filter((id) => !more.includes(id));
   out.push(...more);
   return out.slice(-MAX_REMEMBERED_IDS);
 }
 
+/** A copy of a binding; its id lists are shared, as they are replaced, never changed. */
 function copyBinding(b: NameBinding): NameBinding {
-  return { ...b, previousIds: [...b.previousIds], dismissedIds: [...b.dismissedIds] };
+  return { ...b };
 }

@@ -15,25 +15,27 @@ export interface Entry {
   name: string;
   host: string;
   grpcPort: number;
-  publicKey?: Uint8Array;
+  publicKey: Uint8Array | undefined;
   source: PeerSource;
   firstSeenAt: number;
   lastSeenAt: number;
-  accepted?: AcceptedSeq;
+  accepted: AcceptedSeq | undefined;
 }
 
 export function newEntry(peer: PeerObservation, source: PeerSource, now: number, firstSeenAt: number): Entry {
-  const entry: Entry = {
+  // Every field in the literal, set or not: one shape for every entry, with no second
+  // property store added later (a table holds up to 4096 of them per peer).
+  return {
     id: peer.id,
     name: peer.name,
     host: peer.host,
     grpcPort: peer.grpcPort,
+    publicKey: peer.publicKey,
     source,
     firstSeenAt,
     lastSeenAt: now,
+    accepted: undefined,
   };
-  if (peer.publicKey) entry.publicKey = peer.publicKey;
-  return entry;
 }
 
 /** True when the observation carries a seq not greater than the last one accepted. */

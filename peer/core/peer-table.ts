@@ -323,8 +323,14 @@ export class PeerTable {
   private recordSeq(entry: Entry, peer: PeerObservation, now: number): void {
     if (peer.seq === undefined) return;
     const freshUntil = now + this.windowMs + (peer.clockOffsetMs ?? 0) + REPLAY_MARGIN_MS;
-    // The latest of them: a sender whose clock stepped back must not shorten it.
-    entry.accepted = { seq: peer.seq, freshUntil: Math.max(freshUntil, entry.accepted?.freshUntil ?? freshUntil) };
+    // The latest of them: a sender whose clock stepped back must not shorten it. Updated in
+    // place: the entry owns it (taken from `remembered`, handed back there when forgotten).
+    const accepted = entry.accepted;
+    if (accepted === undefined) entry.accepted = { seq: peer.seq, freshUntil };
+    else {
+      accepted.seq = peer.seq;
+      accepted.freshUntil = Math.max(freshUntil, accepted.freshUntil);
+    }
   }
 
   private lastAccepted(id: string): AcceptedSeq | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHAIN_SEGMENT, chainLinks, chainStep, HashChain } from './hash-chain.js';
+import { CHAIN_ELEMENT_BYTES, CHAIN_SEGMENT, chainLinks, chainStep, HashChain } from './hash-chain.js';
 
 const seed = Buffer.alloc(32, 7);
 
@@ -25,10 +25,23 @@ describe('HashChain', () => {
     expect(chainLinks(other.elementAt(41), 1, chain.elementAt(40))).toBe(false);
   });
 
+  it('an element handed out stays as it was after other segments are worked out, and holds no more than its segment', () => {
+    const chain = new HashChain(seed, 4 * CHAIN_SEGMENT);
+    const early = chain.elementAt(3);
+    const copy = Buffer.from(early);
+    chain.elementAt(3 * CHAIN_SEGMENT);
+    chain.elementAt(CHAIN_SEGMENT);
+    expect(early.equals(copy)).toBe(true);
+    expect(chain.elementAt(3).equals(copy)).toBe(true);
+    // Not a slice of Node's shared 8 KiB pool: keeping an element (or the checkpoints) keeps 2 KiB, not a slab.
+    expect(early.buffer.byteLength).toBe(CHAIN_SEGMENT * CHAIN_ELEMENT_BYTES);
+  });
+
   it('refuses a slot outside the chain and a length it cannot segment, naming the value', () => {
     const chain = new HashChain(seed, CHAIN_SEGMENT);
     expect(() => chain.elementAt(CHAIN_SEGMENT)).toThrow(`HashChain slot must be 0 to ${CHAIN_SEGMENT - 1}, got ${CHAIN_SEGMENT}`);
     expect(() => chain.elementAt(-1)).toThrow('got -1');
     expect(() => new HashChain(seed, 100)).toThrow(`HashChain length must be a positive multiple of ${CHAIN_SEGMENT}, got 100`);
+    expect(() => new HashChain(Buffer.alloc(16), CHAIN_SEGMENT)).toThrow('HashChain seed must be 32 bytes, got 16');
   });
 });

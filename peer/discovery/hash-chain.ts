@@ -29,14 +29,17 @@ export function chainLinks(later: Uint8Array, steps: number, earlier: Uint8Array
 
 // Elements kept: one in every SEGMENT slots, plus the segment in use, so memory stays
 // small (a 4096-slot chain keeps 2 KiB of checkpoints, not 128 KiB) and a slot costs
-// about one hash on average.
+// about one hash on average. Both are kept in buffers of their own: a 32-byte Buffer from
+// a hash is a slice of Node's shared 8 KiB pool, and keeping it keeps its whole slab
+// (65 checkpoints pinned about 130 KiB per chain, more than the whole chain).
 export const CHAIN_SEGMENT = 64;
 
 /** The elements of a chain of `length` slots grown from a secret `seed`, revealed by slot. */
 export class HashChain {
-  /** checkpoints[i] is the element of slot i × CHAIN_SEGMENT; the last one is the seed. */
-  private readonly checkpoints: Buffer[] = [];
-  private segment: Buffer[] = [];
+  /** Element of slot i × CHAIN_SEGMENT at bytes [32 i, 32 (i + 1)); the last one is the seed. */
+  private readonly checkpoints: Buffer;
+  /** The elements of segment `segmentIndex`, in slot order; a new buffer per segment, so an element handed out never changes. */
+  private segment = Buffer.alloc(0);
   private segmentIndex = -1;
 
   constructor(
@@ -48,10 +51,12 @@ export class HashChain {
     if (!Number.isInteger(length) || length < CHAIN_SEGMENT || length % CHAIN_SEGMENT !== 0) {
       throw new RangeError(`HashChain length must be a positive multiple of ${CHAIN_SEGMENT}, got ${length}`);
     }
+    if (seed.length !== CHAIN_ELEMENT_BYTES) throw new RangeError(`HashChain seed must be ${CHAIN_ELEMENT_BYTES} bytes, got ${seed.length}`);
+    this.checkpoints = Buffer.allocUnsafeSlow((length / CHAIN_SEGMENT + 1) * CHAIN_ELEMENT_BYTES);
     // element(length) is the seed; element(i) = sha256^(length - i)(seed).
-    let element: Buffer = Buffer.from(seed);
+    let element: Uint8Array = seed;
     for (let slot = length; slot >= 0; slot--) {
-      if (slot % CHAIN_SEGMENT === 0) this.checkpoints[slot / CHAIN_SEGMENT] = element;
+      if (slot % CHAIN_SEGMENT === 0) this.checkpoints.set(element, (slot / CHAIN_SEGMENT) * CHAIN_ELEMENT_BYTES);
       if (slot > 0) element = step(element);
     }
   }
@@ -61,18 +66,20 @@ export class HashChain {
     if (!Number.isInteger(slot) || slot < 0 || slot >= this.length) throw new RangeError(`HashChain slot must be 0 to ${this.length - 1}, got ${slot}`);
     const index = Math.floor(slot / CHAIN_SEGMENT);
     if (index !== this.segmentIndex) this.expand(index);
-    return this.segment[slot % CHAIN_SEGMENT]!;
+    const at = (slot % CHAIN_SEGMENT) * CHAIN_ELEMENT_BYTES;
+    return this.segment.subarray(at, at + CHAIN_ELEMENT_BYTES);
   }
 
   /** Works out one segment's elements, hashing down from the checkpoint after it. */
   private expand(index: number): void {
-    const elements: Buffer[] = new Array<Buffer>(CHAIN_SEGMENT);
-    let element = this.checkpoints[index + 1]!;
+    const segment = Buffer.allocUnsafeSlow(CHAIN_SEGMENT * CHAIN_ELEMENT_BYTES);
+    const after = (index + 1) * CHAIN_ELEMENT_BYTES;
+    let element: Uint8Array = this.checkpoints.subarray(after, after + CHAIN_ELEMENT_BYTES);
     for (let offset = CHAIN_SEGMENT - 1; offset >= 0; offset--) {
       element = this.step(element);
-      elements[offset] = element;
+      segment.set(element, offset * CHAIN_ELEMENT_BYTES);
     }
-    this.segment = elements;
+    this.segment = segment;
     this.segmentIndex = index;
   }
 }
