@@ -20,6 +20,7 @@ import { loadOrCreateIdentity, type Identity } from './identity/identity.js';
 import { parseHostPort, validatePeerOptions, type PeerOptions } from './options.js';
 import { WireListener } from './session/wire-listener.js';
 import { CoreLoop } from './shell/core-loop.js';
+import type { SharedMulticastReceivers } from './discovery/multicast-receiver.js';
 import { DiscoveryShell } from './shell/discovery-shell.js';
 import { writeToStore, type Stores } from './shell/store-writer.js';
 import { WireShell } from './shell/wire-shell.js';
@@ -62,6 +63,12 @@ export interface PeerLoad {
 
 export const PEERLAB_VERSION = '0.1.0';
 
+/** What the peers of one process may share (a `peerlab host`'s); a lone peer shares nothing. */
+export interface SharedParts {
+  /** One multicast socket per group for the process: each announcement read and decoded once, not once per peer. */
+  multicastReceivers?: SharedMulticastReceivers;
+}
+
 /** The parts a started peer is made of. */
 interface Parts {
   stores: Stores;
@@ -99,7 +106,7 @@ export class Peer implements AsyncDisposable {
   }
 
   /** Starts a peer: loads its identity and store, binds its server, starts discovery. */
-  static async start(input: PeerOptions, clock: Clock = systemClock): Promise<Peer> {
+  static async start(input: PeerOptions, clock: Clock = systemClock, shared: SharedParts = {}): Promise<Peer> {
     const options = validatePeerOptions(input);
     await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
     // Lock first: two processes must not even race to create the identity.
@@ -145,7 +152,7 @@ export class Peer implements AsyncDisposable {
     // The shells feed the loop; the loop hands actions back to the peer, which routes them to the shells.
     const feed = (event: Parameters<CoreLoop['feed']>[0]) => loop.feed(event);
     const wire = new WireShell({ feed, counters, connections: listener });
-    const discovery = new DiscoveryShell(options, seeds, counters, feed);
+    const discovery = new DiscoveryShell(options, seeds, counters, feed, shared.multicastReceivers);
     const loop: CoreLoop = new CoreLoop(core, clock, (action) => peer.execute(action));
     wire.addToServer(server);
     const peer = new Peer(options, identity, counters, clock, { stores, lock, server, listener, core, loop, wire, discovery });

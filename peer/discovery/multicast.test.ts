@@ -4,6 +4,7 @@ import type { Announcement } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
 import { checkPacket, encodeAnnouncement } from './announcement.js';
 import { ADAPTER_DROP_REASONS, MulticastDiscovery, type MulticastDiscoveryOptions } from './multicast.js';
 import { DiscoveryOptionsError } from './discovery-options.js';
+import { SharedMulticastReceivers } from './multicast-receiver.js';
 import { makeFuzzPackets } from '../../test/support/fuzz-packets.js';
 import { LOOPBACK, openLoopbackSender, randomMulticastEndpoint } from '../../test/support/multicast-loopback.js';
 import { waitFor } from '../../test/support/wait-for.js';
@@ -58,6 +59,40 @@ describe('MulticastDiscovery over loopback', () => {
       await a.adapter.stop();
       await b.adapter.stop();
     }
+  });
+
+  it('peers sharing a receiver (a host) hear through one socket, each judges every packet for itself, and the last to stop closes it', async () => {
+    const endpoint = randomMulticastEndpoint();
+    const receivers = new SharedMulticastReceivers();
+    const [alice, bob, carol] = [generateIdentity(), generateIdentity(), generateIdentity()];
+    const a = await startAdapter(endpoint, alice, { receivers });
+    const b = await startAdapter(endpoint, bob, { receivers });
+    // A peer of another process, with a socket of its own, on the same group.
+    const c = await startAdapter(endpoint, carol);
+    try {
+      expect(receivers.size).toBe(1);
+      await a.adapter.send(announce(alice, 'alice'));
+      await c.adapter.send(announce(carol, 'carol'));
+      await waitFor(() => a.heard.length > 0 && b.heard.length > 1 && c.heard.length > 0 && a.selfAddresses.length > 0, 5000, 'both announcements', () => [a.adapter.counters(), b.adapter.counters()]);
+      // Alice's own packet is her self (learning her address) and an announcement to Bob; Carol's is news to both.
+      expect(a.heard.map((h) => h.announcement.name)).toEqual(['carol']);
+      expect(b.heard.map((h) => h.announcement.name).sort()).toEqual(['alice', 'carol']);
+      expect(c.heard.map((h) => h.announcement.name)).toEqual(['alice']);
+      expect(a.selfAddresses).toEqual([LOOPBACK]);
+      expect(a.adapter.counters()).toMatchObject({ received: 2, accepted: 1, self: 1 });
+      expect(b.adapter.counters()).toMatchObject({ received: 2, accepted: 2, self: 0 });
+      // One stops: the other still hears through the shared socket.
+      await a.adapter.stop();
+      expect(receivers.size).toBe(1);
+      await c.adapter.send(announce(carol, 'carol', 2));
+      await waitFor(() => b.heard.length > 2, 5000, 'carol again', () => b.adapter.counters());
+      expect(a.heard).toHaveLength(1);
+    } finally {
+      await a.adapter.stop();
+      await b.adapter.stop();
+      await c.adapter.stop();
+    }
+    expect(receivers.size).toBe(0);
   });
 
   it('survives a flood of 10,000 fuzz packets, counts each drop by reason, and still delivers afterwards', async () => {

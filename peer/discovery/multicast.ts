@@ -5,11 +5,12 @@
  * to check (peer/core/announcement-verifier.ts). Nothing a remote sends can
  * crash it: every packet is checked by the codec, every drop counted.
  */
-import dgram, { type RemoteInfo, type Socket } from 'node:dgram';
+import dgram, { type Socket } from 'node:dgram';
 import { LIMITS } from '../limits.js';
-import { checkPacket, DROP_REASONS, type DropReason, type FormResult, type WellFormedAnnouncement } from './announcement.js';
+import { DROP_REASONS, type DropReason, type WellFormedAnnouncement } from './announcement.js';
 import { DISCOVERY_DEFAULTS, DiscoveryOptionsError, isMulticastGroup } from './discovery-options.js';
-import { lanIPv4Addresses, multicastTtlFor } from './lan-interfaces.js';
+import { multicastTtlFor } from './lan-interfaces.js';
+import { bind, close, MulticastReceiver, type MulticastPacket, type ReceiverListener, type SharedMulticastReceivers } from './multicast-receiver.js';
 
 /** Settings and callbacks of a MulticastDiscovery. */
 export interface MulticastDiscoveryOptions {
@@ -26,6 +27,8 @@ export interface MulticastDiscoveryOptions {
   onError?(error: Error): void;
   /** Interval between group re-joins, ms (membership is lost when a network is re-attached). */
   rejoinEveryMs?: number;
+  /** The process's shared receivers (a `peerlab host`'s): hear the group through one socket per process instead of one of its own. */
+  receivers?: SharedMulticastReceivers;
 }
 
 /** Drops the adapter counts: every reason but bad_signature, which the core counts (it checks signatures). */
@@ -58,7 +61,11 @@ export class MulticastDiscovery implements AsyncDisposable {
   private readonly options: MulticastDiscoveryOptions;
   private readonly rejoinEveryMs: number;
   private state: State = 'new';
-  private rx: Socket | undefined;
+  private receiver: MulticastReceiver | undefined;
+  private readonly listener: ReceiverListener = {
+    onPacket: (packet) => this.onPacket(packet),
+    onError: (counter, error) => this.fail(counter, error),
+  };
   /** One sending socket per interface address, so each packet leaves on a known interface. */
   private readonly tx = new Map<string, Socket>();
   private rejoinTimer: NodeJS.Timeout | undefined;
@@ -98,25 +105,22 @@ export class MulticastDiscovery implements AsyncDisposable {
     this.state = 'starting';
     const { group, port, interfaceAddress } = this.options;
     try {
-      const rx = dgram.createSocket({ type: 'udp4', reuseAddr: true });
-      this.rx = rx;
-      rx.on('error', (err) => this.fail('socket_errors', err));
-      rx.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
-      // Bound to the group address, not 0.0.0.0: Linux hands a socket bound to the
-      // wildcard every group's datagrams on that port (IP_MULTICAST_ALL), joined or not.
-      await bind(rx, port, group).catch((err: Error) => {
-        throw new Error(`Cannot bind UDP ${group}:${port} for discovery: ${err.message}`, { cause: err });
-      });
+      const address = { group, port, ...(interfaceAddress !== undefined ? { interfaceAddress } : {}) };
+      const shared = this.options.receivers;
+      let receiver: MulticastReceiver;
+      if (shared) {
+        receiver = this.receiver = await shared.acquire(address);
+        receiver.listeners.add(this.listener);
+      } else {
+        // Listening before it starts: a join error on one of several interfaces is counted here.
+        receiver = this.receiver = new MulticastReceiver(address);
+        receiver.listeners.add(this.listener);
+        await receiver.start();
+      }
       this.assertStarting();
-      const addresses = this.targetAddresses();
+      const addresses = receiver.targetAddresses();
       if (addresses.length === 0) {
         this.report(new Error('No non-internal IPv4 interface: LAN discovery hears nothing until one appears'));
-      }
-      for (const address of addresses) {
-        const err = this.join(address);
-        // A named interface that cannot join is a setting the user must fix.
-        if (err && interfaceAddress !== undefined) throw err;
-        if (err) this.fail('join_errors', err);
       }
       for (const address of addresses) {
         try {
@@ -180,11 +184,9 @@ export class MulticastDiscovery implements AsyncDisposable {
     this.rejoining = true;
     try {
       this.count.rejoins++;
-      const addresses = this.targetAddresses();
-      for (const address of addresses) {
-        const err = this.join(address);
-        if (err) this.fail('join_errors', err);
-      }
+      const receiver = this.receiver!;
+      receiver.rejoin();
+      const addresses = receiver.targetAddresses();
       for (const address of addresses) {
         if (this.tx.has(address)) continue;
         await this.openSender(address).catch((err: Error) => this.fail('socket_errors', err));
@@ -212,49 +214,27 @@ export class MulticastDiscovery implements AsyncDisposable {
     await this.stop();
   }
 
-  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+  private onPacket({ bytes, form, from }: MulticastPacket): void {
     this.count.received++;
-    let result: FormResult;
-    try {
-      result = checkPacket(msg);
-    } catch {
-      result = { ok: false, reason: 'malformed' };
-    }
-    if (!result.ok) {
-      this.count[`dropped.${result.reason}`]++;
+    if (!form.ok) {
+      this.count[`dropped.${form.reason}`]++;
       return;
     }
-    const announcement = result.announcement;
+    const announcement = form.announcement;
     if (announcement.id === this.options.selfId) {
       // Our id and key, but bytes we did not send: a replay from elsewhere (which
       // must not move our idea of our own address) or a second process running
       // with our identity.
-      if (!this.recentlySent.some((p) => p.equals(msg))) {
+      if (!this.recentlySent.some((p) => p.equals(bytes))) {
         this.count.self_replayed++;
         return;
       }
       this.count.self++;
-      this.callback(() => this.options.onSelf?.(rinfo.address));
+      this.callback(() => this.options.onSelf?.(from.address));
       return;
     }
     this.count.accepted++;
-    this.callback(() => this.options.onAnnouncement(result, { address: rinfo.address, port: rinfo.port }));
-  }
-
-  private targetAddresses(): string[] {
-    return this.options.interfaceAddress !== undefined ? [this.options.interfaceAddress] : lanIPv4Addresses();
-  }
-
-  /** Joins the group on one interface; returns the error instead of throwing. */
-  private join(address: string): Error | undefined {
-    try {
-      this.rx?.addMembership(this.options.group, address);
-      return undefined;
-    } catch (err) {
-      // EADDRINUSE: already a member, which is what a periodic re-join mostly finds.
-      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') return undefined;
-      return new Error(`Cannot join multicast group ${this.options.group} on ${address}: ${(err as Error).message}`, { cause: err });
-    }
+    this.callback(() => this.options.onAnnouncement(form, { address: from.address, port: from.port }));
   }
 
   private async openSender(address: string): Promise<void> {
@@ -283,10 +263,13 @@ export class MulticastDiscovery implements AsyncDisposable {
 
   private async closeSockets(): Promise<void> {
     clearInterval(this.rejoinTimer);
-    const sockets = [...this.tx.values(), ...(this.rx ? [this.rx] : [])];
+    const senders = [...this.tx.values()];
     this.tx.clear();
-    this.rx = undefined;
-    await Promise.all(sockets.map(close));
+    const receiver = this.receiver;
+    this.receiver = undefined;
+    receiver?.listeners.delete(this.listener);
+    const shared = this.options.receivers;
+    await Promise.all([...senders.map(close), receiver && (shared ? shared.release(receiver) : receiver.stop())]);
   }
 
   private callback(fn: () => void): void {
@@ -312,24 +295,3 @@ export class MulticastDiscovery implements AsyncDisposable {
   }
 }
 
-/** Binds a UDP socket; rejects with the bind error (EADDRINUSE, EADDRNOTAVAIL). */
-export function bind(socket: Socket, port: number, address: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => reject(err);
-    socket.once('error', onError);
-    socket.bind({ port, address }, () => {
-      socket.off('error', onError);
-      resolve();
-    });
-  });
-}
-
-function close(socket: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    try {
-      socket.close(() => resolve());
-    } catch {
-      resolve(); // already closed
-    }
-  });
-}

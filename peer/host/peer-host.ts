@@ -1,16 +1,19 @@
 /**
  * Many peers in one process (`peerlab host`): each hosted peer is a whole `Peer` — its own
  * identity, data dir (`DATA/<name>`), gRPC server on a port of its own and multicast
- * socket — so hosted peers still find and talk to each other over real multicast and
+ * senders — so hosted peers still find and talk to each other over real multicast and
  * real gRPC on loopback. What they share is the process: one event loop, one heap, one
- * control server (host-control.ts). Each peer can be started, stopped gracefully,
- * crashed or paused on its own.
+ * control server (host-control.ts), and one multicast receiving socket per group
+ * (SharedMulticastReceivers), so an announcement is read and decoded once per host, not
+ * once per hosted peer; each peer still judges it on its own. Each peer can be started,
+ * stopped gracefully, crashed or paused on its own.
  */
 import { join, resolve } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import { nameProblem } from '../discovery/announcement-fields.js';
 import { quote } from '../limits.js';
 import type { PeerOptions } from '../options.js';
+import { SharedMulticastReceivers } from '../discovery/multicast-receiver.js';
 import { Peer } from '../peer.js';
 import { dataDirName } from '../settings.js';
 
@@ -58,6 +61,7 @@ interface Entry {
 export class PeerHost implements AsyncDisposable {
   private readonly entries = new Map<string, Entry>();
   private closing: Promise<void> | undefined;
+  private readonly shared = { multicastReceivers: new SharedMulticastReceivers() };
 
   /**
    * @param base the settings every hosted peer runs with; `name` and `dataDir` are each
@@ -195,14 +199,14 @@ export class PeerHost implements AsyncDisposable {
     const options = (port: number): PeerOptions => ({ ...this.base, name: entry.name, dataDir: entry.dataDir, grpcPort: port });
     let peer: Peer;
     try {
-      peer = await Peer.start(options(grpcPort), this.clock);
+      peer = await Peer.start(options(grpcPort), this.clock, this.shared);
     } catch (err) {
       // The port it had before was taken while it was down: any free one will do.
       if (grpcPort === 0 || !/cannot listen|EADDRINUSE/.test((err as Error).message)) {
         entry.state = 'stopped';
         throw err;
       }
-      peer = await Peer.start(options(0), this.clock).catch((retryErr: unknown) => {
+      peer = await Peer.start(options(0), this.clock, this.shared).catch((retryErr: unknown) => {
         entry.state = 'stopped';
         throw retryErr;
       });

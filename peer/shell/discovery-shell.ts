@@ -9,6 +9,7 @@ import type { Action } from '../core/actions.js';
 import type { CoreEvent } from '../core/events.js';
 import type { Counters } from '../counters.js';
 import { MulticastDiscovery } from '../discovery/multicast.js';
+import type { SharedMulticastReceivers } from '../discovery/multicast-receiver.js';
 import type { PeerOptions } from '../options.js';
 import { createRegistries } from '../registry/create-registries.js';
 import type { Registry } from '../registry/registry.js';
@@ -27,6 +28,8 @@ export class DiscoveryShell {
     seeds: { host: string; port: number }[],
     private readonly counters: Counters,
     private readonly feed: (event: CoreEvent) => void,
+    /** The process's shared multicast receivers, when its peers share them (peer.ts SharedParts). */
+    private readonly receivers?: SharedMulticastReceivers,
   ) {
     this.seedClients = seeds.map(({ host, port }) => new PeerWireClient(grpcTarget(host, port), grpc.credentials.createInsecure(), WIRE_GRPC_OPTIONS));
   }
@@ -45,6 +48,7 @@ export class DiscoveryShell {
       onAnnouncement: (heard, from) => this.feed({ type: 'announcement_heard', heard, from: from.address }),
       onSelf: (address) => this.feed({ type: 'self_address', address }),
       onError: () => this.counters.add('discovery.socket_errors'),
+      ...(this.receivers ? { receivers: this.receivers } : {}),
     });
     await this.multicast.start();
   }

@@ -10,7 +10,7 @@
  */
 import dgram, { type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { bind } from '../../../../peer/discovery/multicast.js';
+import { bind } from '../../../../peer/discovery/multicast-receiver.js';
 import type { LinkPolicy } from './link-proxy.js';
 
 /** Loopback only, TTL 0: nothing the relay sends can leave this machine. */
