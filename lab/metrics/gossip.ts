@@ -7,7 +7,7 @@ import type { GossipSendEvent, GossipStatsEvent, HistoryEvent } from './events.j
 import { Lives } from './gossip-lives.js';
 import type { DisseminationSummary, GossipMetrics, GossipPeer } from './gossip-types.js';
 import { round } from './histogram.js';
-import { byPeerIndex, maxOf, mean, percentileOf, roundTo } from './stats.js';
+import { byPeerIndex, maxOf, mean, minOf, percentileOf, roundTo } from './stats.js';
 
 /** Points on the dissemination curve. */
 const CURVE_POINTS = 160;
@@ -91,7 +91,7 @@ export function computeGossip(events: readonly HistoryEvent[]): GossipMetrics | 
     expected,
     missing: expected - deliveries,
     delivery_ratio: roundTo(mean(ratios), 6),
-    min_delivery_ratio: roundTo(Math.min(...ratios), 6),
+    min_delivery_ratio: roundTo(minOf(ratios, Infinity), 6),
     complete_messages: ratios.filter((r) => r === 1).length,
     dissemination: { ...dissemination(outcomes, 1), to_50: dissemination(outcomes, 0.5), to_99: dissemination(outcomes, 0.99) },
     hops: {
@@ -207,7 +207,7 @@ function computeIngest(
   lives: Lives,
   sends: Map<string, GossipSendEvent>,
 ): { summary: GossipMetrics['ingest']; perPeer: Map<string, { copies: number; checks: number }> } {
-  const first = Math.min(...[...sends.values()].map((s) => s.scheduledT));
+  const first = minOf([...sends.values()].map((s) => s.scheduledT), Infinity);
   const last = maxOf(events.flatMap((e) => (e.type === 'gdeliver' ? [e.t] : [])), first);
   const perPeer = new Map<string, { copies: number; checks: number }>();
   for (const s of stats.values()) {

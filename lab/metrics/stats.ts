@@ -26,6 +26,13 @@ export function byPeerIndex(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The smallest of `values` (`empty` for none), by a loop: `Math.min(...values)` overflows the stack past about 10⁵ values. */
+export function minOf(values: readonly number[], empty = 0): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (const v of values) if (v < min) min = v;
+  return values.length ? min : empty;
+}
+
 /** Largest value, or `empty` when there are none (no spread: arrays may be huge). */
 export function maxOf(values: readonly number[], empty = 0): number {
   let max = Number.NEGATIVE_INFINITY;

@@ -3,7 +3,10 @@
  * packets and hands on the well-formed announcements it hears; whether one is
  * really its sender's (a signature, or the sender's hash chain) is the core's
  * to check (peer/core/announcement-verifier.ts). Nothing a remote sends can
- * crash it: every packet is checked by the codec, every drop counted.
+ * crash it: every packet is checked by the codec, every drop counted. It hears
+ * through a receiver of its own, or through the one its `peerlab host` shares
+ * among its peers (multicast-receiver.ts); what a packet means to this peer (its
+ * own, a replay of its own, another's) is decided here either way.
  */
 import dgram, { type Socket } from 'node:dgram';
 import { LIMITS } from '../limits.js';

@@ -29,6 +29,15 @@ describe('charts', () => {
     expect(timeMarkers(m).map((x) => x.label)).toEqual(expect.arrayContaining(['load: 20/s', 'kill p3', 'restart p3']));
   });
 
+  it("draws a 1,000-peer fleet's memory (600,000 points) without running out of stack", () => {
+    const big = structuredClone(m);
+    const series = Array.from({ length: 600 }, (_, k) => ({ t_ms: k * 1000, rss_mb: 5 + (k % 7), heap_mb: 2 }));
+    big.memory.per_peer = Array.from({ length: 1000 }, (_, i) => ({ peer: `p${i}`, max_rss_mb: 11, mean_rss_mb: 8, max_heap_mb: 2, series }));
+    const svg = memoryChart(big);
+    expect(svg).toContain('data-series="p999"');
+    expect(svg).not.toContain('NaN');
+  });
+
   it('renders axes and a note instead of lines for an empty run', () => {
     const empty = computeMetrics([]);
     for (const chart of charts) {

@@ -1,3 +1,4 @@
+import { maxOf, minOf } from '../../metrics/stats.js';
 import { esc } from './escape.js';
 import { colour, FAULT_MARKER, STEP_MARKER } from './palette.js';
 import { formatTick, linear, logScale, niceMax, niceTicks } from './scale.js';
@@ -59,9 +60,10 @@ export function lineChart(spec: ChartSpec): string {
   const points = spec.series.flatMap((s) => s.points);
   const markers = spec.markers ?? [];
 
+  // Loops, not Math.min(...xs): a 1,000-peer run's memory chart has 600,000 points, past what a spread fits on the stack.
   const xs = [...points.map((p) => p[0]), ...markers.map((m) => m.x)];
-  const xMin = spec.x.min ?? (xs.length ? Math.min(...xs) : 0);
-  const xMaxRaw = spec.x.max ?? (xs.length ? Math.max(...xs) : 1);
+  const xMin = spec.x.min ?? minOf(xs, 0);
+  const xMaxRaw = spec.x.max ?? maxOf(xs, 1);
   const xMax = xMaxRaw > xMin ? xMaxRaw : xMin + 1;
   const x = linear([xMin, xMax], [box.left, box.right]);
   const fmtX = spec.x.format ?? formatTick;
@@ -72,12 +74,12 @@ export function lineChart(spec: ChartSpec): string {
   let yTicks;
   if (spec.y.log) {
     const positive = ys.filter((v) => v > 0);
-    const log = logScale(positive.length ? Math.min(...positive) : 1, Math.max(1, ...ys), [box.bottom, box.top]);
+    const log = logScale(minOf(positive, 1), Math.max(1, maxOf(ys, 1)), [box.bottom, box.top]);
     y = log.scale;
     yTicks = spec.y.ticks ?? log.ticks.map((v) => ({ value: v, label: fmtY(v) }));
   } else {
     const yMin = spec.y.min ?? 0;
-    const yMax = spec.y.max ?? niceMax(Math.max(yMin, ...ys));
+    const yMax = spec.y.max ?? niceMax(Math.max(yMin, maxOf(ys, yMin)));
     y = linear([yMin, yMax > yMin ? yMax : yMin + 1], [box.bottom, box.top]);
     yTicks = spec.y.ticks ?? niceTicks(yMin, y.domain[1], 5).map((v) => ({ value: v, label: fmtY(v) }));
   }
