@@ -13,8 +13,6 @@ import { LabError } from '../runtimes/errors.js';
 import { etcdAvailable, etcdBinary } from './etcd-binary.js';
 import { untilEtcdAnswers } from './etcd-ready.js';
 
-export { etcdAvailable, etcdBinary };
-
 /** How long etcd may take to answer after it was started (0.5 s here, unloaded). */
 const READY_TIMEOUT_MS = 20_000;
 

@@ -131,7 +131,7 @@ export class SharedMulticastReceivers {
 
   /** The receiver for `address`, started; call release() with it when done. */
   async acquire(address: ReceiverAddress): Promise<MulticastReceiver> {
-    const key = `${address.group}:${address.port}@${address.interfaceAddress ?? '*'}`;
+    const key = keyOf(address);
     let shared = this.receivers.get(key);
     if (!shared) {
       const receiver = new MulticastReceiver(address);
@@ -153,19 +153,22 @@ export class SharedMulticastReceivers {
 
   /** Lets go of a receiver acquire() gave; the last user's release stops it. */
   async release(receiver: MulticastReceiver): Promise<void> {
-    for (const [key, shared] of this.receivers) {
-      if (shared.receiver !== receiver) continue;
-      if (--shared.users > 0) return;
-      this.receivers.delete(key);
-      await receiver.stop();
-      return;
-    }
+    const key = keyOf(receiver.address);
+    const shared = this.receivers.get(key);
+    if (shared?.receiver !== receiver || --shared.users > 0) return;
+    this.receivers.delete(key);
+    await receiver.stop();
   }
 
   /** Receivers open now (for tests and stats). */
   get size(): number {
     return this.receivers.size;
   }
+}
+
+/** One receiver per group, port and interface. */
+function keyOf(address: ReceiverAddress): string {
+  return `${address.group}:${address.port}@${address.interfaceAddress ?? '*'}`;
 }
 
 /** Binds a UDP socket; rejects with the bind error (EADDRINUSE, EADDRNOTAVAIL). */

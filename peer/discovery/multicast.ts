@@ -110,16 +110,10 @@ export class MulticastDiscovery implements AsyncDisposable {
     try {
       const address = { group, port, ...(interfaceAddress !== undefined ? { interfaceAddress } : {}) };
       const shared = this.options.receivers;
-      let receiver: MulticastReceiver;
-      if (shared) {
-        receiver = this.receiver = await shared.acquire(address);
-        receiver.listeners.add(this.listener);
-      } else {
-        // Listening before it starts: a join error on one of several interfaces is counted here.
-        receiver = this.receiver = new MulticastReceiver(address);
-        receiver.listeners.add(this.listener);
-        await receiver.start();
-      }
+      const receiver = (this.receiver = shared ? await shared.acquire(address) : new MulticastReceiver(address));
+      receiver.listeners.add(this.listener);
+      // A receiver of its own starts with this peer listening: a join error on one of several interfaces is counted here.
+      if (!shared) await receiver.start();
       this.assertStarting();
       const addresses = receiver.targetAddresses();
       if (addresses.length === 0) {

@@ -2,7 +2,8 @@
  * For the registry tests: a real etcd must run, or the tests fail (with CI=true they
  * never skip), and peers started with multicast off and a registry.
  */
-import { EtcdServer, etcdAvailable } from '../../lab/registry/etcd-server.js';
+import { etcdAvailable } from '../../lab/registry/etcd-binary.js';
+import { EtcdServer } from '../../lab/registry/etcd-server.js';
 
 /** True when the etcd tests must run: etcd is installed, or CI=true (so a missing etcd fails). */
 export function etcdTestsRun(): boolean {
