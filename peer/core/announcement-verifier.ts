@@ -9,7 +9,8 @@
  * the one vouched for: only the holder of the chain's secret can reveal an element
  * before its slot, and a slot is a point in time (start_ms + slot × slot_ms) under the
  * first signature, so freshness and order hold as with a signature. A repeat costs a
- * map lookup and a hash per slot passed (the announce interval over the slot, often 1).
+ * map lookup and a hash per slot passed (the announce interval over the slot: the slot
+ * follows the interval, see announce-slots.ts slotFor, so about one).
  *
  * Such a repeat is believed only for what the signature vouched for: its seq and
  * sent_at_ms are worked out from the chain (the ones in the packet are ignored), and its
@@ -85,6 +86,7 @@ export class AnnouncementVerifier {
     const holds = skip >= 0 ? chainLinks(chain.element, skip, known.element, step) : chainLinks(known.element, -skip, chain.element, step);
     if (!holds) return false;
     this.counters.add('discovery.chain_checks');
+    this.counters.add('discovery.chain_steps', Math.abs(skip));
     announcement.seq = known.seq + skip;
     announcement.sentAtMs = known.startMs + chain.slot * known.slotMs;
     if (skip > 0) {

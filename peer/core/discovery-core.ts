@@ -10,7 +10,7 @@ import { isFresh } from '../discovery/freshness.js';
 import { hintsFromAnnouncement, observationFromAnnouncement } from '../discovery/observation.js';
 import { LIMITS } from '../limits.js';
 import { announcePace, type AnnouncePace } from './announce-pace.js';
-import { AnnounceSlots, MAX_SLOT_MS, type SlotClaim } from './announce-slots.js';
+import { AnnounceSlots, slotFor, type SlotClaim } from './announce-slots.js';
 import { AnnouncementVerifier } from './announcement-verifier.js';
 import type { CoreContext } from './context.js';
 import type { CallId } from './events.js';
@@ -65,7 +65,7 @@ export class DiscoveryCore {
     });
     this.pace = { intervalMs: options.announceIntervalMs, expireAfterMs: options.expireAfterMs };
     this.verifier = new AnnouncementVerifier(ctx.crypto, ctx.counters, LIMITS.peerTableSize);
-    this.slots = new AnnounceSlots(Math.min(options.announceIntervalMs, MAX_SLOT_MS), (length) => ctx.crypto.randomBytes(length), (element) => ctx.crypto.chainStep(element));
+    this.slots = new AnnounceSlots(slotFor(options.announceIntervalMs, options.announceWindowMs, 0), (length) => ctx.crypto.randomBytes(length), (element) => ctx.crypto.chainStep(element));
   }
 
   /** Announces at once, then every announce interval. */
@@ -78,6 +78,7 @@ export class DiscoveryCore {
     }
     this.ctx.counters.add('discovery.signature_checks', 0);
     this.ctx.counters.add('discovery.chain_checks', 0);
+    this.ctx.counters.add('discovery.chain_steps', 0);
     this.announceAt = this.ctx.now.monoMs;
     this.tick();
   }
@@ -187,6 +188,7 @@ export class DiscoveryCore {
     const pace = announcePace(this.table.directCount, base, this.options.maxAnnouncementsPerSecond);
     if (pace.intervalMs === this.pace.intervalMs) return;
     this.pace = pace;
+    this.slots.setSlotMs(slotFor(pace.intervalMs, this.options.announceWindowMs, this.slots.currentSlotMs));
     this.table.setExpireAfter(pace.expireAfterMs);
     this.expiryKnown = false;
   }

@@ -68,6 +68,35 @@ describe('discovery with 200 peers', () => {
     expect(peers.every((p) => p.core.gauges().peersKnown === count - 1)).toBe(true);
   });
 
+  it('a crowd slowed to a long interval still checks a repeat with about one hash: the slot follows the interval', () => {
+    const world = new World(14);
+    world.logActions = false;
+    const count = 100;
+    // 99 peers at 5 a second: a 22 s interval. A 1 s slot would cost 22 hashes a repeat;
+    // the slot grows to 8 s (the largest power of two under half the 30 s window).
+    const peers = Array.from({ length: count }, (_, i) => world.add(`p${i}`, { announceIntervalMs: 1000, expireAfterMs: 5000, maxAnnouncementsPerSecond: 5 }));
+    for (const peer of peers) world.start(peer);
+    const converged = () => peers.every((p) => p.core.gauges().peersKnown === count - 1);
+    for (let s = 0; s < 60 && !converged(); s++) world.runFor(1000);
+    expect(converged()).toBe(true);
+    // Every peer on the paced interval with its new chain, then a window of repeats only.
+    world.runFor(60_000);
+    const read = (p: WorldPeer) => ({ checks: p.counters.get('discovery.chain_checks'), steps: p.counters.get('discovery.chain_steps'), signatures: p.counters.get('discovery.signature_checks') });
+    const before = peers.map(read);
+    world.runFor(60_000);
+    const after = peers.map(read);
+    const checks = after.reduce((sum, a, i) => sum + a.checks - before[i]!.checks, 0);
+    const steps = after.reduce((sum, a, i) => sum + a.steps - before[i]!.steps, 0);
+    const signatures = after.reduce((sum, a, i) => sum + a.signatures - before[i]!.signatures, 0);
+    console.log(`${count} peers at 5/s: interval ${peers[0]!.core.gauges().counters['discovery.announce_interval_ms']} ms, ${(steps / checks).toFixed(2)} hashes per repeat, ${signatures} signature checks`);
+    expect(peers[0]!.core.gauges().counters['discovery.announce_interval_ms']).toBeGreaterThan(20_000);
+    // Every one of the 99 others heard at least twice per peer in the minute.
+    expect(checks).toBeGreaterThan(count * (count - 1) * 2);
+    expect(steps / checks).toBeLessThanOrEqual(3);
+    expect(signatures).toBe(0);
+    expect(converged()).toBe(true);
+  });
+
   it('a small network keeps the LAN defaults', () => {
     const world = new World(12);
     const peers = Array.from({ length: 5 }, (_, i) => world.add(`p${i}`, { announceIntervalMs: 1000, expireAfterMs: 5000, maxAnnouncementsPerSecond: BOUND }));
