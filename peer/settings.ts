@@ -190,7 +190,7 @@ const TABLE = [
   }),
   setting({
     name: 'gossip.digestIntervalMs', flag: '--digest-interval', scenario: 'digest_interval', kind: 'duration', default: 1000, min: 50,
-    help: 'how often to trade a digest of recent group message ids with one random neighbour',
+    help: 'how often to trade a digest of recent group message ids with a neighbour while there is news (up to 16× longer while there is none)',
   }),
   setting({
     name: 'vacant', flag: '--vacant', kind: 'endpoint', default: undefined, defaultText: 'off',

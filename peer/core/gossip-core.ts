@@ -18,6 +18,15 @@ import { NeighbourView, type Candidates } from './neighbour-view.js';
 const MAX_QUEUED_PER_PEER = 1024;
 /** How long a neighbour that flooded invalid group messages is refused. */
 export const INVALID_FLOOD_BAN_MS = 60_000;
+/**
+ * Anti-entropy backs off while there is nothing to heal, as Trickle (RFC 6206) does: the
+ * gap between rounds doubles after each digest, up to this many digest intervals, and
+ * falls back to one interval on news (a new message, a digest or pull that found a
+ * difference, a new neighbour). An idle network then trades a digest every 16 s instead
+ * of every second (a frame each way per peer, most of an idle peer's gossip traffic),
+ * while a network with anything to heal trades at the full rate.
+ */
+export const MAX_DIGEST_BACKOFF = 16;
 
 export interface GossipCoreOptions {
   name: string;
@@ -51,6 +60,8 @@ export class GossipCore {
   /** Peers whose sessions carried gossip to us: they have us among their neighbours. */
   private readonly choseUs = new Set<string>();
   private digestAt: number | undefined;
+  /** The gap to the next anti-entropy round: the digest interval, doubled after each quiet round. */
+  private digestGapMs: number;
 
   constructor(
     private readonly ctx: CoreContext,
@@ -69,24 +80,40 @@ export class GossipCore {
       return verifyGroupMessage(wire, ctx.crypto);
     };
     this.router = new GossipRouter(ctx.identity.id, store, this.options, ctx.random, verify);
+    this.digestGapMs = settings.digestIntervalMs;
   }
 
   start(): void {
-    this.digestAt = this.ctx.now.monoMs + this.settings.digestIntervalMs;
+    this.digestGapMs = this.settings.digestIntervalMs;
+    this.digestAt = this.ctx.now.monoMs + this.digestGapMs;
   }
 
   stop(): void {
     this.digestAt = undefined;
   }
 
-  /** When due: the view repaired and filled, then an anti-entropy round with the next neighbour in turn. */
+  /**
+   * When due: the view repaired and filled, then an anti-entropy round with the next
+   * neighbour in turn; the next round comes after twice the gap (see MAX_DIGEST_BACKOFF),
+   * unless news calls it sooner. With no neighbour to trade with, the gap stays short.
+   */
   tick(): void {
     const now = this.ctx.now.monoMs;
     if (this.digestAt === undefined || now < this.digestAt) return;
-    while (this.digestAt <= now) this.digestAt += this.settings.digestIntervalMs;
     this.refreshView();
     const to = this.view.nextForDigest();
-    if (to !== undefined) this.apply(this.router.digestRound(this.ctx.now.wallMs, [to]));
+    if (to === undefined) {
+      this.digestGapMs = this.settings.digestIntervalMs;
+    } else {
+      this.apply(this.router.digestRound(this.ctx.now.wallMs, [to]));
+      this.digestGapMs = Math.min(this.digestGapMs * 2, this.settings.digestIntervalMs * MAX_DIGEST_BACKOFF);
+    }
+    this.digestAt = now + this.digestGapMs;
+  }
+
+  /** The gap to the next anti-entropy round now (ms): the digest interval while there is news. */
+  get digestGap(): number {
+    return this.digestGapMs;
   }
 
   /** True when `peerId` is one of our gossip neighbours. */
@@ -97,6 +124,13 @@ export class GossipCore {
   /** Our gossip neighbours now. */
   neighbours(): string[] {
     return this.view.list();
+  }
+
+  /** News (see MAX_DIGEST_BACKOFF): the next anti-entropy round at most one digest interval away. */
+  private hurry(): void {
+    if (this.digestAt === undefined) return;
+    this.digestGapMs = this.settings.digestIntervalMs;
+    this.digestAt = Math.min(this.digestAt, this.ctx.now.monoMs + this.digestGapMs);
   }
 
   /** A session went down: a neighbour on it is replaced (now, not at the next round). */
@@ -153,8 +187,12 @@ export class GossipCore {
         this.apply(this.router.onGroup(peerId, kind.value, now, this.view.list()));
       } else if (kind?.$case === 'digest') {
         this.ctx.counters.add('gossip.digests_received');
-        this.apply(this.router.onDigest(peerId, kind.value.sinceMs, kind.value.ids, now));
+        const actions = this.router.onDigest(peerId, kind.value.sinceMs, kind.value.ids, now);
+        // The two sides differ: keep trading at the full rate until they agree.
+        if (actions.length > 0) this.hurry();
+        this.apply(actions);
       } else if (kind?.$case === 'pull') {
+        this.hurry();
         this.apply(this.router.onPull(peerId, kind.value.ids));
       }
     }
@@ -163,6 +201,8 @@ export class GossipCore {
   /** A session came up: send what waited for it; a peer that chose us may become our neighbour too. */
   sessionUp(peerId: string): void {
     if (this.digestAt !== undefined && this.view.size < this.view.capacity) this.refreshView();
+    // A neighbour back (after a restart or a partition) may lack what was said meanwhile.
+    if (this.view.has(peerId)) this.hurry();
     const queued = this.queues.get(peerId);
     if (!queued) return;
     this.queues.delete(peerId);
@@ -174,6 +214,7 @@ export class GossipCore {
     const peer = { hasSession: (id: string) => this.hooks.hasSession(id), choseUs: this.choseUs };
     const added = this.view.refresh(this.hooks.candidates, peer, this.ctx.random, now, this.settings.sessionPatienceMs);
     for (const id of added) if (!this.hooks.hasSession(id)) this.hooks.needSession(id);
+    if (added.length > 0) this.hurry();
   }
 
   private changeRooms(token: Token, room: string, join: boolean): void {
@@ -248,6 +289,7 @@ export class GossipCore {
           this.ctx.counters.add('gossip.duplicates');
         } else {
           this.ctx.counters.add('gossip.delivered');
+          this.hurry();
           const { receivedAtMs: _stored, ...shown } = entry;
           if (this.rooms.has(body.room)) this.ctx.emit({ type: 'group_message', atMs: now, ...shown });
         }
