@@ -95,19 +95,18 @@ export class GossipCore {
   /**
    * When due: the view repaired and filled, then an anti-entropy round with the next
    * neighbour in turn; the next round comes after twice the gap (see MAX_DIGEST_BACKOFF),
-   * unless news calls it sooner. With no neighbour to trade with, the gap stays short.
+   * unless news calls it sooner. While the view is not settled (no neighbour yet, or one
+   * whose session is not up, which this round also replaces once it is out of patience),
+   * the gap stays at one interval.
    */
   tick(): void {
     const now = this.ctx.now.monoMs;
     if (this.digestAt === undefined || now < this.digestAt) return;
     this.refreshView();
     const to = this.view.nextForDigest();
-    if (to === undefined) {
-      this.digestGapMs = this.settings.digestIntervalMs;
-    } else {
-      this.apply(this.router.digestRound(this.ctx.now.wallMs, [to]));
-      this.digestGapMs = Math.min(this.digestGapMs * 2, this.settings.digestIntervalMs * MAX_DIGEST_BACKOFF);
-    }
+    if (to !== undefined) this.apply(this.router.digestRound(this.ctx.now.wallMs, [to]));
+    const settled = to !== undefined && this.view.list().every((id) => this.hooks.hasSession(id));
+    this.digestGapMs = settled ? Math.min(this.digestGapMs * 2, this.settings.digestIntervalMs * MAX_DIGEST_BACKOFF) : this.settings.digestIntervalMs;
     this.digestAt = now + this.digestGapMs;
   }
 
