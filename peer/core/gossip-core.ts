@@ -57,8 +57,8 @@ export class GossipCore {
   private readonly rooms: Set<string>;
   /** The neighbours messages are pushed to and digests traded with: at most `neighbours`, not every peer known. */
   private readonly view: NeighbourView;
-  /** Peers whose sessions carried gossip to us: they have us among their neighbours. */
-  private readonly choseUs = new Set<string>();
+  /** Peers whose sessions carried gossip to us (they have us among their neighbours), and when last (monotonic ms). */
+  private readonly choseUs = new Map<string, number>();
   private digestAt: number | undefined;
   /** The gap to the next anti-entropy round: the digest interval, doubled after each quiet round. */
   private digestGapMs: number;
@@ -120,9 +120,29 @@ export class GossipCore {
     return this.view.has(peerId);
   }
 
+  /**
+   * True when `peerId` has us among its neighbours: it sent us gossip on this session
+   * within the longest a neighbour stays silent toward us (its rounds go to each
+   * neighbour in turn, at most MAX_DIGEST_BACKOFF intervals apart), twice over. Its
+   * session is then in use though nothing else goes over it (see idle-sessions.ts).
+   */
+  chosenBy(peerId: string): boolean {
+    const at = this.choseUs.get(peerId);
+    if (at === undefined) return false;
+    const silentMs = 2 * this.settings.digestIntervalMs * MAX_DIGEST_BACKOFF * this.view.capacity;
+    return this.ctx.now.monoMs - at < silentMs;
+  }
+
   /** Our gossip neighbours now. */
   neighbours(): string[] {
     return this.view.list();
+  }
+
+  /** A digest for a neighbour just chosen (or whose session just came up), and anti-entropy at the full rate again. */
+  private greet(peerId: string): void {
+    if (this.digestAt === undefined) return;
+    this.apply(this.router.digestRound(this.ctx.now.wallMs, [peerId]));
+    this.hurry();
   }
 
   /** News (see MAX_DIGEST_BACKOFF): the next anti-entropy round at most one digest interval away. */
@@ -178,7 +198,7 @@ export class GossipCore {
   /** Gossip items that arrived on the session with `peerId`. */
   receive(peerId: string, items: Item[]): void {
     const now = this.ctx.now.wallMs;
-    if (items.length > 0) this.choseUs.add(peerId);
+    if (items.length > 0) this.choseUs.set(peerId, this.ctx.now.monoMs);
     for (const item of items) {
       const kind = item.kind;
       if (kind?.$case === 'group') {
@@ -199,9 +219,12 @@ export class GossipCore {
 
   /** A session came up: send what waited for it; a peer that chose us may become our neighbour too. */
   sessionUp(peerId: string): void {
+    // A neighbour back (after a restart or a partition), or chosen before its session was
+    // up, hears from us at once: it learns that we chose it, and each side gets what the
+    // other lacks. One chosen just now is greeted by refreshView.
+    const waited = this.view.has(peerId);
     if (this.digestAt !== undefined && this.view.size < this.view.capacity) this.refreshView();
-    // A neighbour back (after a restart or a partition) may lack what was said meanwhile.
-    if (this.view.has(peerId)) this.hurry();
+    if (waited) this.greet(peerId);
     const queued = this.queues.get(peerId);
     if (!queued) return;
     this.queues.delete(peerId);
@@ -210,10 +233,12 @@ export class GossipCore {
 
   private refreshView(): void {
     const now = this.ctx.now.monoMs;
-    const peer = { hasSession: (id: string) => this.hooks.hasSession(id), choseUs: this.choseUs };
+    const peer = { hasSession: (id: string) => this.hooks.hasSession(id), choseUs: this.choseUs.keys() };
     const added = this.view.refresh(this.hooks.candidates, peer, this.ctx.random, now, this.settings.sessionPatienceMs);
-    for (const id of added) if (!this.hooks.hasSession(id)) this.hooks.needSession(id);
-    if (added.length > 0) this.hurry();
+    for (const id of added) {
+      if (this.hooks.hasSession(id)) this.greet(id);
+      else this.hooks.needSession(id);
+    }
   }
 
   private changeRooms(token: Token, room: string, join: boolean): void {

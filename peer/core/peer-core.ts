@@ -339,7 +339,8 @@ export class PeerCore {
   /** Sessions nobody uses any more (see idle-sessions.ts); a peer told to connect to everyone keeps them all. */
   private closeIdleSessions(): void {
     const now = this.ctx.now.monoMs;
-    const keep = (peerId: string) => this.options.connectOnDiscovery || this.gossip.isNeighbour(peerId);
+    // Gossip sessions stay while either side has the other among its neighbours.
+    const keep = (peerId: string) => this.options.connectOnDiscovery || this.gossip.isNeighbour(peerId) || this.gossip.chosenBy(peerId);
     for (const peerId of this.idle.due(now, this.sessions.openPeers(), keep)) {
       this.ctx.counters.add('session.closed_idle');
       this.sessions.closeSession(peerId, `idle: no messages for ${this.options.idleSessionMs} ms`);
