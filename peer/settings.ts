@@ -177,7 +177,7 @@ const TABLE = [
   setting({ name: 'connectOnDiscovery', flag: '--connect-on-discovery', kind: 'boolean', default: false, help: 'open a session to every peer as soon as it is discovered' }),
   setting({
     name: 'idleSessionMs', flag: '--idle-session-timeout', scenario: 'idle_session_timeout', kind: 'duration', default: 30_000, min: 1000,
-    help: 'close a session that carried no direct message and no gossip for this long, unless it is to a gossip neighbour (a message opens one again)',
+    help: 'close a session that carried no direct message and no gossip for this long, unless either side has the other among its gossip neighbours (a message opens one again)',
   }),
   setting({
     name: 'gossip.neighbours', flag: '--gossip-neighbours', scenario: 'gossip_neighbours', kind: 'integer', default: 8, min: 1, max: 64,
