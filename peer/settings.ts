@@ -177,7 +177,7 @@ const TABLE = [
   setting({ name: 'connectOnDiscovery', flag: '--connect-on-discovery', kind: 'boolean', default: false, help: 'open a session to every peer as soon as it is discovered' }),
   setting({
     name: 'idleSessionMs', flag: '--idle-session-timeout', scenario: 'idle_session_timeout', kind: 'duration', default: 30_000, min: 1000,
-    help: 'close a session that carried no direct message and no gossip for this long, unless either side has the other among its gossip neighbours (a message opens one again)',
+    help: 'close a session that carried no direct message and no gossip for this long, unless it is to a gossip neighbour (a message opens one again)',
   }),
   setting({
     name: 'gossip.neighbours', flag: '--gossip-neighbours', scenario: 'gossip_neighbours', kind: 'integer', default: 8, min: 1, max: 64,
@@ -190,7 +190,7 @@ const TABLE = [
   }),
   setting({
     name: 'gossip.digestIntervalMs', flag: '--digest-interval', scenario: 'digest_interval', kind: 'duration', default: 1000, min: 50,
-    help: 'how often to trade a digest of recent group message ids with a neighbour while there is news (up to 16× longer while there is none)',
+    help: 'how often to trade a digest of recent group message ids with one random neighbour',
   }),
   setting({
     name: 'vacant', flag: '--vacant', kind: 'endpoint', default: undefined, defaultText: 'off',

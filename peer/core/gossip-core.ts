@@ -18,15 +18,6 @@ import { NeighbourView, type Candidates } from './neighbour-view.js';
 const MAX_QUEUED_PER_PEER = 1024;
 /** How long a neighbour that flooded invalid group messages is refused. */
 export const INVALID_FLOOD_BAN_MS = 60_000;
-/**
- * Anti-entropy backs off while there is nothing to heal, as Trickle (RFC 6206) does: the
- * gap between rounds doubles after each digest, up to this many digest intervals, and
- * falls back to one interval on news (a new message, a digest or pull that found a
- * difference, a new neighbour). An idle network then trades a digest every 16 s instead
- * of every second (a frame each way per peer, most of an idle peer's gossip traffic),
- * while a network with anything to heal trades at the full rate.
- */
-export const MAX_DIGEST_BACKOFF = 16;
 
 export interface GossipCoreOptions {
   name: string;
@@ -57,11 +48,9 @@ export class GossipCore {
   private readonly rooms: Set<string>;
   /** The neighbours messages are pushed to and digests traded with: at most `neighbours`, not every peer known. */
   private readonly view: NeighbourView;
-  /** Peers whose sessions carried gossip to us (they have us among their neighbours), and when last (monotonic ms). */
-  private readonly choseUs = new Map<string, number>();
+  /** Peers whose sessions carried gossip to us: they have us among their neighbours. */
+  private readonly choseUs = new Set<string>();
   private digestAt: number | undefined;
-  /** The gap to the next anti-entropy round: the digest interval, doubled after each quiet round. */
-  private digestGapMs: number;
 
   constructor(
     private readonly ctx: CoreContext,
@@ -80,39 +69,24 @@ export class GossipCore {
       return verifyGroupMessage(wire, ctx.crypto);
     };
     this.router = new GossipRouter(ctx.identity.id, store, this.options, ctx.random, verify);
-    this.digestGapMs = settings.digestIntervalMs;
   }
 
   start(): void {
-    this.digestGapMs = this.settings.digestIntervalMs;
-    this.digestAt = this.ctx.now.monoMs + this.digestGapMs;
+    this.digestAt = this.ctx.now.monoMs + this.settings.digestIntervalMs;
   }
 
   stop(): void {
     this.digestAt = undefined;
   }
 
-  /**
-   * When due: the view repaired and filled, then an anti-entropy round with the next
-   * neighbour in turn; the next round comes after twice the gap (see MAX_DIGEST_BACKOFF),
-   * unless news calls it sooner. While the view is not settled (no neighbour yet, or one
-   * whose session is not up, which this round also replaces once it is out of patience),
-   * the gap stays at one interval.
-   */
+  /** When due: the view repaired and filled, then an anti-entropy round with the next neighbour in turn. */
   tick(): void {
     const now = this.ctx.now.monoMs;
     if (this.digestAt === undefined || now < this.digestAt) return;
+    while (this.digestAt <= now) this.digestAt += this.settings.digestIntervalMs;
     this.refreshView();
     const to = this.view.nextForDigest();
     if (to !== undefined) this.apply(this.router.digestRound(this.ctx.now.wallMs, [to]));
-    const settled = to !== undefined && this.view.list().every((id) => this.hooks.hasSession(id));
-    this.digestGapMs = settled ? Math.min(this.digestGapMs * 2, this.settings.digestIntervalMs * MAX_DIGEST_BACKOFF) : this.settings.digestIntervalMs;
-    this.digestAt = now + this.digestGapMs;
-  }
-
-  /** The gap to the next anti-entropy round now (ms): the digest interval while there is news. */
-  get digestGap(): number {
-    return this.digestGapMs;
   }
 
   /** True when `peerId` is one of our gossip neighbours. */
@@ -120,36 +94,9 @@ export class GossipCore {
     return this.view.has(peerId);
   }
 
-  /**
-   * True when `peerId` has us among its neighbours: it sent us gossip on this session
-   * within the longest a neighbour stays silent toward us (its rounds go to each
-   * neighbour in turn, at most MAX_DIGEST_BACKOFF intervals apart), twice over. Its
-   * session is then in use though nothing else goes over it (see idle-sessions.ts).
-   */
-  chosenBy(peerId: string): boolean {
-    const at = this.choseUs.get(peerId);
-    if (at === undefined) return false;
-    const silentMs = 2 * this.settings.digestIntervalMs * MAX_DIGEST_BACKOFF * this.view.capacity;
-    return this.ctx.now.monoMs - at < silentMs;
-  }
-
   /** Our gossip neighbours now. */
   neighbours(): string[] {
     return this.view.list();
-  }
-
-  /** A digest for a neighbour just chosen (or whose session just came up), and anti-entropy at the full rate again. */
-  private greet(peerId: string): void {
-    if (this.digestAt === undefined) return;
-    this.apply(this.router.digestRound(this.ctx.now.wallMs, [peerId]));
-    this.hurry();
-  }
-
-  /** News (see MAX_DIGEST_BACKOFF): the next anti-entropy round at most one digest interval away. */
-  private hurry(): void {
-    if (this.digestAt === undefined) return;
-    this.digestGapMs = this.settings.digestIntervalMs;
-    this.digestAt = Math.min(this.digestAt, this.ctx.now.monoMs + this.digestGapMs);
   }
 
   /** A session went down: a neighbour on it is replaced (now, not at the next round). */
@@ -198,7 +145,7 @@ export class GossipCore {
   /** Gossip items that arrived on the session with `peerId`. */
   receive(peerId: string, items: Item[]): void {
     const now = this.ctx.now.wallMs;
-    if (items.length > 0) this.choseUs.set(peerId, this.ctx.now.monoMs);
+    if (items.length > 0) this.choseUs.add(peerId);
     for (const item of items) {
       const kind = item.kind;
       if (kind?.$case === 'group') {
@@ -206,12 +153,8 @@ export class GossipCore {
         this.apply(this.router.onGroup(peerId, kind.value, now, this.view.list()));
       } else if (kind?.$case === 'digest') {
         this.ctx.counters.add('gossip.digests_received');
-        const actions = this.router.onDigest(peerId, kind.value.sinceMs, kind.value.ids, now);
-        // The two sides differ: keep trading at the full rate until they agree.
-        if (actions.length > 0) this.hurry();
-        this.apply(actions);
+        this.apply(this.router.onDigest(peerId, kind.value.sinceMs, kind.value.ids, now));
       } else if (kind?.$case === 'pull') {
-        this.hurry();
         this.apply(this.router.onPull(peerId, kind.value.ids));
       }
     }
@@ -219,12 +162,7 @@ export class GossipCore {
 
   /** A session came up: send what waited for it; a peer that chose us may become our neighbour too. */
   sessionUp(peerId: string): void {
-    // A neighbour back (after a restart or a partition), or chosen before its session was
-    // up, hears from us at once: it learns that we chose it, and each side gets what the
-    // other lacks. One chosen just now is greeted by refreshView.
-    const waited = this.view.has(peerId);
     if (this.digestAt !== undefined && this.view.size < this.view.capacity) this.refreshView();
-    if (waited) this.greet(peerId);
     const queued = this.queues.get(peerId);
     if (!queued) return;
     this.queues.delete(peerId);
@@ -233,12 +171,9 @@ export class GossipCore {
 
   private refreshView(): void {
     const now = this.ctx.now.monoMs;
-    const peer = { hasSession: (id: string) => this.hooks.hasSession(id), choseUs: this.choseUs.keys() };
+    const peer = { hasSession: (id: string) => this.hooks.hasSession(id), choseUs: this.choseUs };
     const added = this.view.refresh(this.hooks.candidates, peer, this.ctx.random, now, this.settings.sessionPatienceMs);
-    for (const id of added) {
-      if (this.hooks.hasSession(id)) this.greet(id);
-      else this.hooks.needSession(id);
-    }
+    for (const id of added) if (!this.hooks.hasSession(id)) this.hooks.needSession(id);
   }
 
   private changeRooms(token: Token, room: string, join: boolean): void {
@@ -313,7 +248,6 @@ export class GossipCore {
           this.ctx.counters.add('gossip.duplicates');
         } else {
           this.ctx.counters.add('gossip.delivered');
-          this.hurry();
           const { receivedAtMs: _stored, ...shown } = entry;
           if (this.rooms.has(body.room)) this.ctx.emit({ type: 'group_message', atMs: now, ...shown });
         }

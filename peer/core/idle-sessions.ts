@@ -1,9 +1,9 @@
 /**
  * Which sessions are idle: a session opened for a direct message stays open only while
  * it is used. A session counts as used when direct messages or acks go over it either
- * way, or when gossip arrives on it. Sessions to our own gossip neighbours, and to peers
- * that have us among theirs (GossipCore.chosenBy: their digests, backed off, may come
- * further apart than the timeout), are never idle: the caller's `keep`. Checked twice per timeout, so one closes between one and
+ * way, or when gossip arrives on it (the other side has us among its neighbours and
+ * trades digests with us in turn, well within the timeout). Sessions to our own gossip
+ * neighbours are never idle. Checked twice per timeout, so one closes between one and
  * one and a half timeouts after its last use.
  */
 export class IdleSessions {

@@ -68,7 +68,7 @@ export class NeighbourView {
    */
   refresh(
     candidates: Candidates,
-    peer: { hasSession(peerId: string): boolean; choseUs: Iterable<string> },
+    peer: { hasSession(peerId: string): boolean; choseUs: ReadonlySet<string> },
     random: () => number,
     now: number,
     patienceMs: number,

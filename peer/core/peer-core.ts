@@ -110,9 +110,6 @@ export class PeerCore {
       },
       sessionUp: (session, handshakeMs) => this.onSessionUp(session, handshakeMs),
       sessionDown: (session, reason) => this.onSessionDown(session, reason),
-      // Messages waiting for that peer ask for the next attempt, when the backoff allows it,
-      // on their own: not only when some other timer (a gossip round) happens to look again.
-      dialFailed: (peerId) => this.direct.peerAvailable(peerId),
       items: (session, items) => this.dispatch(session, items),
     });
     const directTransmit = (peerId: string, items: Item[]) => {
@@ -241,7 +238,7 @@ export class PeerCore {
       peersKnown: this.discovery.table.size,
       sessionsOpen: this.sessions.openCount,
       outboxPending: this.direct.pendingCount,
-      counters: { ...this.discovery.counters(), 'gossip.neighbours': this.gossip.neighbours().length, 'gossip.digest_gap_ms': this.gossip.digestGap },
+      counters: { ...this.discovery.counters(), 'gossip.neighbours': this.gossip.neighbours().length },
     };
   }
 
@@ -339,8 +336,7 @@ export class PeerCore {
   /** Sessions nobody uses any more (see idle-sessions.ts); a peer told to connect to everyone keeps them all. */
   private closeIdleSessions(): void {
     const now = this.ctx.now.monoMs;
-    // Gossip sessions stay while either side has the other among its neighbours.
-    const keep = (peerId: string) => this.options.connectOnDiscovery || this.gossip.isNeighbour(peerId) || this.gossip.chosenBy(peerId);
+    const keep = (peerId: string) => this.options.connectOnDiscovery || this.gossip.isNeighbour(peerId);
     for (const peerId of this.idle.due(now, this.sessions.openPeers(), keep)) {
       this.ctx.counters.add('session.closed_idle');
       this.sessions.closeSession(peerId, `idle: no messages for ${this.options.idleSessionMs} ms`);
