@@ -172,8 +172,12 @@ describe('peer core on the test world', () => {
     expect(trustWrites()).toBe(beforeStop + 1);
   });
 
-  it('dials to a peer that cannot be reached back off', () => {
-    const { world, a, b } = pair(9);
+  it('dials to a peer that cannot be reached back off, retried by the backoff itself (not by some other timer)', () => {
+    const world = new World(9);
+    // Gossip rounds a minute apart: nothing else wakes alice to look at bob again.
+    const [a, b] = ['alice', 'bob'].map((name) => world.add(name, { gossip: { fanout: 2, ttl: 4, digestIntervalMs: 60_000, neighbours: 8 } })) as [WorldPeer, WorldPeer];
+    startAll(world, a, b);
+    expect(world.runUntil(() => a.core.knows(b.id) && b.core.knows(a.id), 5_000)).toBe(true);
     world.crash(b);
     world.command(a, (token) => ({ type: 'send', token, to: { id: b.id, name: 'bob' }, text: 'are you there?' }));
     // b stays in a's table until it expires (5 s): a keeps trying, slower and slower.

@@ -110,6 +110,9 @@ export class PeerCore {
       },
       sessionUp: (session, handshakeMs) => this.onSessionUp(session, handshakeMs),
       sessionDown: (session, reason) => this.onSessionDown(session, reason),
+      // Messages waiting for that peer ask for the next attempt, when the backoff allows it,
+      // on their own: not only when some other timer (a gossip round) happens to look again.
+      dialFailed: (peerId) => this.direct.peerAvailable(peerId),
       items: (session, items) => this.dispatch(session, items),
     });
     const directTransmit = (peerId: string, items: Item[]) => {

@@ -53,6 +53,8 @@ export interface SessionHooks {
   addressOf(peerId: string): { host: string; port: number } | undefined;
   sessionUp(session: SessionState, handshakeMs: number): void;
   sessionDown(session: SessionState, reason: string): void;
+  /** A dial failed: `peerId` is backing off; whoever still needs it asks again (ensureSession says when). */
+  dialFailed(peerId: string): void;
   /** Items other than pings and pongs, from any open session (a retiring one too: it is just as authenticated). */
   items(session: SessionState, items: Item[]): void;
 }
@@ -373,6 +375,7 @@ export class SessionCore {
   private dialFailed(peerId: string): void {
     this.ctx.counters.add('session.dial_failed');
     this.backoff.failed(peerId, this.ctx.now.monoMs);
+    this.hooks.dialFailed(peerId);
   }
 
   private isBanned(peerId: string): boolean {
