@@ -19,11 +19,11 @@ function startAll(world: World, ...peers: WorldPeer[]): void {
   for (const peer of peers) world.start(peer);
 }
 
-/** Two peers that have heard each other. */
-function pair(seed = 1): { world: World; a: WorldPeer; b: WorldPeer } {
+/** Two peers that have heard each other (both with `options`). */
+function pair(seed = 1, options: Parameters<World['add']>[1] = {}): { world: World; a: WorldPeer; b: WorldPeer } {
   const world = new World(seed);
-  const a = world.add('alice');
-  const b = world.add('bob');
+  const a = world.add('alice', options);
+  const b = world.add('bob', options);
   startAll(world, a, b);
   expect(world.runUntil(() => a.core.knows(b.id) && b.core.knows(a.id), 5_000)).toBe(true);
   return { world, a, b };
@@ -173,11 +173,8 @@ describe('peer core on the test world', () => {
   });
 
   it('dials to a peer that cannot be reached back off, retried by the backoff itself (not by some other timer)', () => {
-    const world = new World(9);
     // Gossip rounds a minute apart: nothing else wakes alice to look at bob again.
-    const [a, b] = ['alice', 'bob'].map((name) => world.add(name, { gossip: { fanout: 2, ttl: 4, digestIntervalMs: 60_000, neighbours: 8 } })) as [WorldPeer, WorldPeer];
-    startAll(world, a, b);
-    expect(world.runUntil(() => a.core.knows(b.id) && b.core.knows(a.id), 5_000)).toBe(true);
+    const { world, a, b } = pair(9, { gossip: { fanout: 2, ttl: 4, digestIntervalMs: 60_000, neighbours: 8 } });
     world.crash(b);
     world.command(a, (token) => ({ type: 'send', token, to: { id: b.id, name: 'bob' }, text: 'are you there?' }));
     // b stays in a's table until it expires (5 s): a keeps trying, slower and slower.
