@@ -15,6 +15,8 @@ import type { Recipient } from './core/names-core.js';
 import { SendError } from './core/send-error.js';
 import { Counters } from './counters.js';
 import { nodeCrypto } from './crypto/node-crypto.js';
+import type { Crypto } from './core/crypto.js';
+import type { AnnouncementVerifier } from './core/announcement-verifier.js';
 import type { PeerEvent } from './events.js';
 import { loadOrCreateIdentity, type Identity } from './identity/identity.js';
 import { parseHostPort, validatePeerOptions, type PeerOptions } from './options.js';
@@ -67,6 +69,10 @@ export const PEERLAB_VERSION = '0.1.0';
 export interface SharedParts {
   /** One multicast socket per group for the process: each announcement read and decoded once, not once per peer. */
   multicastReceivers?: SharedMulticastReceivers;
+  /** The process's Crypto: a host's remembers signature verdicts for all its peers (crypto/verify-memo.ts). */
+  crypto?: Crypto;
+  /** One judge of announcements for the process: a repeat's chain is then checked once, not once per peer. */
+  announcementVerifier?: AnnouncementVerifier;
 }
 
 /** The parts a started peer is made of. */
@@ -131,7 +137,7 @@ export class Peer implements AsyncDisposable {
     const seeds = options.seeds.map((seed) => parseHostPort(seed));
     const core = new PeerCore(coreOptions(options, seeds), {
       identity,
-      crypto: nodeCrypto,
+      crypto: shared.crypto ?? nodeCrypto,
       random: Math.random,
       counters,
       book: stores.trust.book,
@@ -139,6 +145,7 @@ export class Peer implements AsyncDisposable {
       pendingOutgoing: history.pendingOutgoing().map((e) => ({ messageId: e.messageId, toId: e.peerId, toName: e.peerName, text: e.text, sentAtMs: e.sentAtMs })),
       joinedRooms: stores.rooms.list(),
       conversationIds: () => history.conversations().map((c) => c.peerId),
+      ...(shared.announcementVerifier ? { announcementVerifier: shared.announcementVerifier } : {}),
     });
     const server = new grpc.Server(WIRE_GRPC_OPTIONS);
     const listener = new WireListener(server, {

@@ -111,6 +111,24 @@ describe('peerlab host', () => {
     }
   });
 
+  it('hosted peers share one judge of announcements: a repeat heard by all of them is hashed back along its chain once, not once per peer', async () => {
+    const counts = async () => {
+      const all = await Promise.all(['p0', 'p1', 'p2'].map(async (n) => (await control(n).stats()).counters));
+      const sum = (name: string) => all.reduce((total, counters) => total + Number(counters[name] ?? 0), 0);
+      return { checks: sum('discovery.chain_checks'), steps: sum('discovery.chain_steps') };
+    };
+    const before = await counts();
+    await waitFor(async () => (await counts()).checks - before.checks >= 40, WAIT_MS, '40 more repeats judged by chain', undefined, 100);
+    const after = await counts();
+    // Each repeat one peer sends is judged by the two others: the first hashes its chain
+    // forward one slot, the second finds that slot already vouched for (0 steps). A
+    // judge per peer would hash at both: steps == checks.
+    const checks = after.checks - before.checks;
+    const steps = after.steps - before.steps;
+    expect(steps).toBeGreaterThan(0);
+    expect(steps).toBeLessThanOrEqual(checks * 0.6);
+  });
+
   it('crashes one peer alone: its streams end, its calls are refused, others keep going; restarted, it is the same peer and gets what waited', async () => {
     const p1 = await subscribe('p1');
     const crashed = await host.client.stop('p1', 'crash');

@@ -1,5 +1,7 @@
 /**
  * Checks who sent an announcement, with as few Ed25519 signature checks as it can.
+ * A peer has one; the peers of one `peerlab host` share one (it is a pure judge of
+ * packets they all hear), so a host checks each packet's chain once, not once per peer.
  *
  * Every announcement is signed, but its signed bytes change each time (seq, sent_at_ms),
  * so a cache of verified bytes would never hit. Instead an announcement carries the next
@@ -51,24 +53,24 @@ export class AnnouncementVerifier {
 
   constructor(
     private readonly crypto: Crypto,
-    private readonly counters: Counters,
     private readonly maxSenders: number,
   ) {}
 
   /**
    * How the announcement was found to be its sender's: by its `signature`, or as a
    * repeat by its `chain` (its seq and sent_at_ms are then set from the chain; its hints
-   * are not covered). False: forged (count it as bad_signature).
+   * are not covered). False: forged (count it as bad_signature). The checks made are
+   * counted in `counters` (the judging peer's).
    */
-  verify(form: WellFormedAnnouncement): 'signature' | 'chain' | false {
+  verify(form: WellFormedAnnouncement, counters: Counters): 'signature' | 'chain' | false {
     const { announcement } = form;
     const known = this.vouched.get(announcement.id);
     const chain = announcement.chain;
     if (known && chain && sameClaims(known, announcement, chain)) {
       const skip = chain.slot - known.slot;
-      if (Math.abs(skip) <= MAX_CHAIN_SKIP) return this.byChain(known, announcement, chain, skip);
+      if (Math.abs(skip) <= MAX_CHAIN_SKIP) return this.byChain(known, announcement, chain, skip, counters);
     }
-    this.counters.add('discovery.signature_checks');
+    counters.add('discovery.signature_checks');
     if (!signatureHolds(form, this.crypto)) return false;
     // A replay of an older signed announcement must not move the chain back.
     if (chain && (!known || announcement.seq > known.seq)) this.remember(announcement, chain);
@@ -80,13 +82,13 @@ export class AnnouncementVerifier {
     return this.vouched.size;
   }
 
-  private byChain(known: Vouched, announcement: Announcement, chain: AnnounceChain, skip: number): 'chain' | false {
+  private byChain(known: Vouched, announcement: Announcement, chain: AnnounceChain, skip: number, counters: Counters): 'chain' | false {
     // One chain, one secret: an element that does not hash back is not the sender's.
     const step = (element: Uint8Array) => this.crypto.chainStep(element);
     const holds = skip >= 0 ? chainLinks(chain.element, skip, known.element, step) : chainLinks(known.element, -skip, chain.element, step);
     if (!holds) return false;
-    this.counters.add('discovery.chain_checks');
-    this.counters.add('discovery.chain_steps', Math.abs(skip));
+    counters.add('discovery.chain_checks');
+    counters.add('discovery.chain_steps', Math.abs(skip));
     announcement.seq = known.seq + skip;
     announcement.sentAtMs = known.startMs + chain.slot * known.slotMs;
     if (skip > 0) {

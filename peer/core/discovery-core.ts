@@ -56,6 +56,7 @@ export class DiscoveryCore {
     private readonly ctx: CoreContext,
     private readonly options: DiscoveryCoreOptions,
     private readonly onTableEvent: (event: PeerTableEvent) => void,
+    verifier?: AnnouncementVerifier,
   ) {
     this.table = new PeerTable({
       selfId: ctx.identity.id,
@@ -64,7 +65,7 @@ export class DiscoveryCore {
       maxPeers: LIMITS.peerTableSize,
     });
     this.pace = { intervalMs: options.announceIntervalMs, expireAfterMs: options.expireAfterMs };
-    this.verifier = new AnnouncementVerifier(ctx.crypto, ctx.counters, LIMITS.peerTableSize);
+    this.verifier = verifier ?? new AnnouncementVerifier(ctx.crypto, LIMITS.peerTableSize);
     this.slots = new AnnounceSlots(slotFor(options.announceIntervalMs, options.announceWindowMs, 0), (length) => ctx.crypto.randomBytes(length), (element) => ctx.crypto.chainStep(element));
   }
 
@@ -112,7 +113,7 @@ export class DiscoveryCore {
   /** A well-formed announcement heard by multicast (or read from a registry) from `from`; its sender is checked here. */
   onAnnouncement(heard: WellFormedAnnouncement, from: string, source: 'multicast' | 'registry' = 'multicast'): void {
     if (heard.announcement.id === this.ctx.identity.id) return;
-    const verified = this.verifier.verify(heard);
+    const verified = this.verifier.verify(heard, this.ctx.counters);
     if (!verified) {
       this.ctx.counters.add(`discovery.${source}.dropped.bad_signature`);
       return;

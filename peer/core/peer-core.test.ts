@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../../proto/gen/peerlab/wire/v1/wire.pb.js';
 import { World, type WorldPeer } from './testing/world.js';
+import { claimsWriteGapMs } from './names-core.js';
 
 /** Items a peer put on the wire, of one kind. */
 function transmitted(world: World, peer: WorldPeer, kind: NonNullable<Item['kind']>['$case']): Array<{ at: number; item: Item }> {
@@ -145,7 +146,7 @@ describe('peer core on the test world', () => {
     }
   });
 
-  it('names bound while a trust write is in flight go out together in one more write, and a stop writes what still waits', () => {
+  it('names bound while a trust write is in flight go out together in one more write after a gap, and a stop writes what still waits', () => {
     const world = new World(12);
     const a = world.add('alice');
     const others = Array.from({ length: 12 }, (_, i) => world.add(`peer${i}`));
@@ -156,20 +157,38 @@ describe('peer core on the test world', () => {
     // Twelve names bound: one write in flight (held), the eleven after it wait for it.
     expect(trustWrites()).toBe(1);
     world.releaseStores(a);
+    // ... and then for the gap after it, so writes of the whole book never run back to back.
+    world.runFor(claimsWriteGapMs(13) - 50);
+    expect(trustWrites()).toBe(1);
     world.runFor(100);
     expect(trustWrites()).toBe(2);
-    // Two more binds with writes held: the first one's write is in flight, the second
-    // waits for it; a stop does not wait, it writes what waits.
-    a.heldStores = [];
+    // Two more binds within the next gap wait for it; a stop does not wait, it writes them.
     const late = [world.add('late1'), world.add('late2')];
     startAll(world, ...late);
     expect(world.runUntil(() => a.counters.get('trust.bound') === 14, 5_000)).toBe(true);
-    world.runFor(100);
-    const beforeStop = trustWrites();
-    expect(beforeStop).toBe(3);
+    expect(trustWrites()).toBe(2);
     world.command(a, () => ({ type: 'stop' }));
     world.runFor(10);
-    expect(trustWrites()).toBe(beforeStop + 1);
+    expect(trustWrites()).toBe(3);
+  });
+
+  it('a peer that keeps discovering newcomers writes its trust list once per gap, not once per write finished', () => {
+    const world = new World(13);
+    const a = world.add('alice');
+    startAll(world, a);
+    // A newcomer every 50 ms for 1.5 s: 30 binds, and every write finishes at once.
+    for (let i = 0; i < 30; i++) {
+      startAll(world, world.add(`n${i}`));
+      world.runFor(50);
+    }
+    expect(world.runUntil(() => a.counters.get('trust.bound') === 30, 10_000)).toBe(true);
+    world.runFor(claimsWriteGapMs(30) + 100);
+    const writes = world.log.filter((e) => e.peer === 'alice' && e.action.type === 'store' && e.action.write.kind === 'trust').map((e) => e.at);
+    // Back to back it was a write per bind (each finished before the next bind came).
+    expect(writes.length).toBeLessThanOrEqual(4);
+    expect(writes.length).toBeGreaterThanOrEqual(2);
+    const gaps = writes.slice(1).map((at, i) => at - writes[i]!);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(1000);
   });
 
   it('dials to a peer that cannot be reached back off, retried by the backoff itself (not by some other timer)', () => {

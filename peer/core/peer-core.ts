@@ -23,6 +23,7 @@ import type { OutboxItem } from './outbox.js';
 import type { PeerTableEvent } from './peer-table.js';
 import { SendError } from './send-error.js';
 import { SessionCore, type SessionState } from './session-core.js';
+import type { AnnouncementVerifier } from './announcement-verifier.js';
 
 /** The settings the core decides by (a subset of PeerOptions, seeds parsed). */
 export interface PeerCoreOptions {
@@ -61,6 +62,8 @@ export interface PeerCoreDeps {
   joinedRooms: string[];
   /** Ids this peer has conversations with (the history store). */
   conversationIds(): string[];
+  /** The announcement judge to use: the peers of one host share one (announcement-verifier.ts); absent, a peer makes its own. */
+  announcementVerifier?: AnnouncementVerifier;
 }
 
 /** What /peers and the control API's ListPeers show of one peer. */
@@ -102,7 +105,7 @@ export class PeerCore {
     const transmit = (peerId: string, items: Item[]) => this.sessions.transmit(peerId, items);
     this.idle = new IdleSessions(options.idleSessionMs);
     const needSession = (peerId: string) => this.needSession(peerId);
-    this.discovery = new DiscoveryCore(this.ctx, { ...options, name: options.name }, (event) => this.onTableEvent(event));
+    this.discovery = new DiscoveryCore(this.ctx, { ...options, name: options.name }, (event) => this.onTableEvent(event), deps.announcementVerifier);
     this.sessions = new SessionCore(this.ctx, options, {
       addressOf: (peerId) => {
         const record = this.discovery.table.get(peerId);
@@ -252,6 +255,7 @@ export class PeerCore {
     at = earlier(at, this.gossip.nextDeadline());
     at = earlier(at, this.idle.nextDeadline());
     at = earlier(at, this.direct.nextDeadline());
+    at = earlier(at, this.names.nextDeadline());
     return earlier(at, this.retryAt);
   }
 
@@ -329,6 +333,7 @@ export class PeerCore {
     this.sessions.tick();
     this.discovery.tick();
     this.gossip.tick();
+    this.names.tick();
     this.closeIdleSessions();
     const outboxAt = this.direct.nextDeadline();
     const retryDue = this.retryAt !== undefined && now >= this.retryAt;

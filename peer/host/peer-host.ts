@@ -5,17 +5,33 @@
  * real gRPC on loopback. What they share is the process: one event loop, one heap, one
  * control server (host-control.ts), and one multicast receiving socket per group
  * (SharedMulticastReceivers), so an announcement is read and decoded once per host, not
- * once per hosted peer; each peer still judges it on its own. Each peer can be started,
+ * once per hosted peer, one memory of signature verdicts (withVerifyMemo), so a
+ * signature the host's peers all see is checked once, and one AnnouncementVerifier, so
+ * a repeat's hash chain is hashed once; each peer still decides what a packet means to
+ * it (its own, a replay, another's) on its own. Each peer can be started,
  * stopped gracefully, crashed or paused on its own.
  */
 import { join, resolve } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import { nameProblem } from '../discovery/announcement-fields.js';
-import { quote } from '../limits.js';
+import { LIMITS, quote } from '../limits.js';
 import type { PeerOptions } from '../options.js';
 import { SharedMulticastReceivers } from '../discovery/multicast-receiver.js';
-import { Peer } from '../peer.js';
+import { nodeCrypto } from '../crypto/node-crypto.js';
+import { withVerifyMemo } from '../crypto/verify-memo.js';
+import { Peer, type SharedParts } from '../peer.js';
+import { AnnouncementVerifier } from '../core/announcement-verifier.js';
 import { dataDirName } from '../settings.js';
+
+/**
+ * What a host's peers share: the multicast receiving socket, a memory of signature
+ * verdicts, and one judge of announcements (a pure function of packets they all hear,
+ * so one check of a repeat's hash chain serves them all).
+ */
+function hostShared(): Required<SharedParts> {
+  const crypto = withVerifyMemo(nodeCrypto);
+  return { multicastReceivers: new SharedMulticastReceivers(), crypto, announcementVerifier: new AnnouncementVerifier(crypto, LIMITS.peerTableSize) };
+}
 
 /** Where a hosted peer is in its life. */
 export type HostedState = 'starting' | 'running' | 'paused' | 'stopping' | 'stopped';
@@ -61,7 +77,7 @@ interface Entry {
 export class PeerHost implements AsyncDisposable {
   private readonly entries = new Map<string, Entry>();
   private closing: Promise<void> | undefined;
-  private readonly shared = { multicastReceivers: new SharedMulticastReceivers() };
+  private readonly shared = hostShared();
 
   /**
    * @param base the settings every hosted peer runs with; `name` and `dataDir` are each
