@@ -38,11 +38,12 @@ export interface Recipient {
 const MIN_PREFIX = 8;
 
 export class NamesCore {
-  /** The claims write: none in flight, one in flight, or one in flight with binds made since. */
-  private claimsWrite: 'idle' | 'writing' | 'again' = 'idle';
-  /** Binds not yet written wait for this time (monotonic ms): the gap after the last claims write. */
-  private claimsWriteAt: number | undefined;
-  /** When the next claims write may start (monotonic ms). */
+  /**
+   * The claims write: none due, binds waiting for the gap to end, one in flight, or one
+   * in flight with binds made since.
+   */
+  private claimsWrite: 'idle' | 'waiting' | 'writing' | 'again' = 'idle';
+  /** When the next claims write may start (monotonic ms): the gap after the last one. */
   private claimsGapEndsAt = -Infinity;
 
   constructor(
@@ -166,15 +167,15 @@ export class NamesCore {
    * first use.
    */
   private saveClaims(): void {
+    if (this.claimsWrite === 'waiting') return;
     if (this.claimsWrite !== 'idle') {
       this.claimsWrite = 'again';
       return;
     }
     if (this.ctx.now.monoMs < this.claimsGapEndsAt) {
-      this.claimsWriteAt = this.claimsGapEndsAt;
+      this.claimsWrite = 'waiting';
       return;
     }
-    this.claimsWriteAt = undefined;
     this.claimsWrite = 'writing';
     const settled = () => {
       const again = this.claimsWrite === 'again';
@@ -191,17 +192,19 @@ export class NamesCore {
 
   /** When binds made are waiting for the gap to end (monotonic ms), if they are. */
   nextDeadline(): number | undefined {
-    return this.claimsWriteAt;
+    return this.claimsWrite === 'waiting' ? this.claimsGapEndsAt : undefined;
   }
 
   /** Writes binds whose gap has ended. */
   tick(): void {
-    if (this.claimsWriteAt !== undefined && this.ctx.now.monoMs >= this.claimsWriteAt) this.saveClaims();
+    if (this.claimsWrite !== 'waiting' || this.ctx.now.monoMs < this.claimsGapEndsAt) return;
+    this.claimsWrite = 'idle';
+    this.saveClaims();
   }
 
   /** The peer is stopping: binds still waiting for a claims write get it now (the stop does not wait for the write in flight). */
   flush(): void {
-    if (this.claimsWrite === 'again' || (this.claimsWrite === 'idle' && this.claimsWriteAt !== undefined)) {
+    if (this.claimsWrite === 'again' || this.claimsWrite === 'waiting') {
       this.claimsWrite = 'idle';
       this.claimsGapEndsAt = -Infinity;
       this.saveClaims();
