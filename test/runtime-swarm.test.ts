@@ -9,6 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, LABEL_OWNER_PID } from '../lab/runtimes/docker/docker-client.js';
+import type { DockerPeer } from '../lab/runtimes/docker/docker-peer.js';
+import { PEER_CONTROL_PORT } from '../lab/runtimes/docker/peer-container.js';
 import { SwarmRuntime } from '../lab/runtimes/swarm/swarm-runtime.js';
 import { ensureSwarm, leaveSwarmIfOurs, swarmAvailable } from '../lab/runtimes/swarm/swarm-node.js';
 import { updateService } from '../lab/runtimes/swarm/update-service.js';
@@ -61,6 +63,27 @@ describe.runIf(answers)('swarm runtime', () => {
     // Memory from Docker stats, per task container.
     expect(report.metrics.memory.per_peer.map((p) => p.peer).sort()).toEqual(['p0', 'p1', 'p2']);
     expect(report.metrics.memory.max_rss_mb).toBeGreaterThan(1);
+  }, 120_000);
+
+  it('reaches a task on the published path (a port its node publishes, at the node\'s address), and a restart stays on the node of its data volume', async () => {
+    await using runtime = await SwarmRuntime.create({ control: 'published' });
+    expect(runtime.access.path).toBe('published');
+    const peer = (await runtime.start({ name: 'p0', settings: {} })) as DockerPeer;
+    // The node's advertise address (a swarm this runtime initialised: loopback) and a port the engine picked, not the container's own.
+    const [host, port] = peer.controlAddress.split(':');
+    expect(host).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(Number(port)).not.toBe(PEER_CONTROL_PORT);
+    const me = await peer.control.whoami();
+    expect(me.id).toBe(peer.id);
+    const services = await docker().listServices({ filters: JSON.stringify({ label: [`peerlab.peer=p0`, `peerlab.run=${runtime.runId}`] }) });
+    expect(services[0]!.Spec!.EndpointSpec!.Ports).toEqual([expect.objectContaining({ TargetPort: PEER_CONTROL_PORT, PublishMode: 'host' })]);
+
+    const again = (await (await peer.kill()).start()) as DockerPeer;
+    // Same volume, same identity, reached at the port its new task was given.
+    expect((await again.control.whoami()).id).toBe(me.id);
+    const nodeId = ((await docker().info()) as { Swarm: { NodeID: string } }).Swarm.NodeID;
+    const spec = ((await docker().getService(services[0]!.ID).inspect()) as { Spec: { TaskTemplate: { Placement?: { Constraints?: string[] } } } }).Spec;
+    expect(spec.TaskTemplate.Placement?.Constraints).toEqual([`node.id==${nodeId}`]);
   }, 120_000);
 
   it('writes a service update again when another update moved the service version meanwhile ("update out of sequence")', async () => {

@@ -20,11 +20,12 @@ import type { Scenario } from '../scenario/types.js';
 import { EXIT, signalExitCode } from './exit-codes.js';
 import { collectSet, overridesFrom } from './set-options.js';
 import { replayCommand, simSettingsFrom, warnIfBugPlanted, withSimOptions, type SimFlags } from './sim-options.js';
+import { swarmSettingsFrom, withSwarmOptions, type SwarmFlags, type SwarmSettings } from './swarm-options.js';
 import { interruptOnSignals } from './signals.js';
 import { renderSweepSummary, writeSweepSummary, type SweepRow } from './sweep-summary.js';
 import { UsageError } from './usage-error.js';
 
-interface RunFlags extends SimFlags {
+interface RunFlags extends SimFlags, SwarmFlags {
   runtime: string;
   out: string;
   seed?: string;
@@ -34,7 +35,7 @@ interface RunFlags extends SimFlags {
 
 /** The `lab run` subcommand. */
 export function runCommand(): Command {
-  return withSimOptions(new Command('run'))
+  return withSwarmOptions(withSimOptions(new Command('run')))
     .description('run a scenario against real peers, write its report, exit 0 when every SLO is met')
     .argument('<scenario>', 'scenario file (YAML), e.g. scenarios/smoke.yaml')
     .option('--runtime <name>', `where peers run (${RUNTIME_NAMES.join(', ')})`, 'process')
@@ -52,10 +53,12 @@ export function runCommand(): Command {
 export async function runLab(file: string, flags: RunFlags): Promise<number> {
   let scenarios: Scenario[];
   let sim: SimSettings;
+  let swarm: SwarmSettings;
   try {
     if (!isRuntimeName(flags.runtime)) throw new UsageError(`--runtime ${flags.runtime}: unknown runtime; runtimes: ${RUNTIME_NAMES.join(', ')}`);
     const repeat = flags.repeat === undefined ? undefined : repeatCount(flags.repeat);
     sim = simSettingsFrom(flags);
+    swarm = swarmSettingsFrom(flags);
     warnIfBugPlanted(flags.runtime);
     scenarios = (await loadScenario(file, overridesFrom(flags.set, flags.seed))).map((s) => (repeat === undefined ? s : { ...s, repeat }));
   } catch (err) {
@@ -75,7 +78,7 @@ export async function runLab(file: string, flags: RunFlags): Promise<number> {
       let outcome: RunOutcome;
       try {
         outcome = await runRepeated(scenario, {
-          runtime: async (run) => (current = await createRuntime(flags.runtime, { run, sim })),
+          runtime: async (run) => (current = await createRuntime(flags.runtime, { run, sim, swarm })),
           outDir: flags.out,
           progress: progressFor(process.stdout),
           signal: interrupt.signal,

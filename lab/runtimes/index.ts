@@ -6,6 +6,7 @@ import { DockerRuntime } from './docker/docker-runtime.js';
 import { SwarmRuntime } from './swarm/swarm-runtime.js';
 import { SimRuntime } from './sim/sim-runtime.js';
 import { simOptionsFor, type SimSettings } from './sim/sim-settings.js';
+import type { ControlChoice } from './swarm/task-access.js';
 
 export type * from './runtime.js';
 export { LabError } from './errors.js';
@@ -14,10 +15,11 @@ export { DockerRuntime } from './docker/docker-runtime.js';
 export { SwarmRuntime } from './swarm/swarm-runtime.js';
 export { SimRuntime } from './sim/sim-runtime.js';
 
-/** What a runtime is made for: the run (its seed, its peers, its network), and the simulator's settings. */
+/** What a runtime is made for: the run (its seed, its peers, its network), and the simulator's and the swarm's settings. */
 export interface RuntimeContext {
   run: Scenario;
   sim?: SimSettings;
+  swarm?: { engines?: Record<string, string>; control?: ControlChoice };
 }
 
 /** Runtimes by name (DESIGN.md, "The lab"). */
@@ -25,7 +27,7 @@ const RUNTIMES: Record<string, (context: RuntimeContext) => Promise<Runtime>> = 
   process: () => ProcessRuntime.create(),
   // Progress (image build, base fallback) goes to stderr so stdout stays the run's own.
   docker: () => DockerRuntime.create({ log: (line) => process.stderr.write(`peerlab: ${line}\n`) }),
-  swarm: () => SwarmRuntime.create({ log: (line) => process.stderr.write(`peerlab: ${line}\n`) }),
+  swarm: ({ swarm }) => SwarmRuntime.create({ ...swarm, log: (line) => process.stderr.write(`peerlab: ${line}\n`) }),
   sim: ({ run, sim }) => SimRuntime.create(simOptionsFor(run, sim)),
 };
 

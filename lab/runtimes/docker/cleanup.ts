@@ -29,10 +29,11 @@ export function removeRunNow(runId: string, containerIds: string[]): void {
  * Synchronous best effort (exit handlers): removes what `docker LIST --filter label=LABEL`
  * lists, with `docker REMOVE IDS…`; the CLI's complaints (gone already) stay quiet.
  */
-export function removeLabelledNow(label: string, list: string[], remove: string[]): void {
+export function removeLabelledNow(label: string, list: string[], remove: string[], engine?: string): void {
+  const host = engine ? ['-H', engine] : [];
   try {
-    const ids = execFileSync('docker', [...list, '--filter', `label=${label}`], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).split(/\s+/).filter(Boolean);
-    if (ids.length > 0) execFileSync('docker', [...remove, ...ids], { stdio: 'ignore', timeout: 20_000 });
+    const ids = execFileSync('docker', [...host, ...list, '--filter', `label=${label}`], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).split(/\s+/).filter(Boolean);
+    if (ids.length > 0) execFileSync('docker', [...host, ...remove, ...ids], { stdio: 'ignore', timeout: 20_000 });
   } catch { /* gone already, or no CLI */ }
 }
 

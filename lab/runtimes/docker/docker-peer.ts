@@ -1,7 +1,8 @@
 /**
  * A StartedPeer backed by a container: faults through the Docker API (kill, stop,
  * start, pause), resource samples from Docker stats, the control API reached on the
- * container's control-network address. A stopped peer is the same container, stopped:
+ * container's control address (docker: its control-network address; swarm: its
+ * docker_gwbridge address, or the port its node publishes). A stopped peer is the same container, stopped:
  * starting it again keeps its data (identity, outbox) and its addresses.
  */
 import { performance } from 'node:perf_hooks';
@@ -11,7 +12,6 @@ import { LabError } from '../errors.js';
 import type { PeerExit, ResourceSample, StartedPeer, StoppedPeer } from '../runtime.js';
 import { ContainerSampler } from './container-stats.js';
 import { LogTail } from './log-tail.js';
-import { PEER_CONTROL_PORT } from './peer-container.js';
 
 /** How long `docker stop` waits before SIGKILL, seconds. */
 const STOP_GRACE_S = 5;
@@ -29,7 +29,7 @@ export interface DockerPeerHost {
   /** Tracks live peers (for close and killAllNow). */
   track(peer: DockerPeer | undefined, name: string): void;
   /** Starts a stopped peer again, same identity and data (docker: the same container; swarm: a new task of its service). */
-  startStopped(name: string, container: Docker.Container, controlIp: string): Promise<StartedPeer>;
+  startStopped(name: string, container: Docker.Container, controlAddress: string): Promise<StartedPeer>;
 }
 
 /** A running peer container. */
@@ -45,13 +45,14 @@ export class DockerPeer implements StartedPeer {
     readonly name: string,
     readonly id: string,
     readonly container: Docker.Container,
-    readonly controlIp: string,
+    /** HOST:PORT of its control API. */
+    readonly controlAddress: string,
     private readonly logs: LogTail,
     private readonly host: DockerPeerHost,
     startedAt: number,
   ) {
-    this.control = new ControlClient(`${controlIp}:${PEER_CONTROL_PORT}`, host.controlToken);
-    this.heapClient = new ControlClient(`${controlIp}:${PEER_CONTROL_PORT}`, host.controlToken, HEAP_DEADLINE_MS);
+    this.control = new ControlClient(controlAddress, host.controlToken);
+    this.heapClient = new ControlClient(controlAddress, host.controlToken, HEAP_DEADLINE_MS);
     this.sampler = new ContainerSampler(container, startedAt, async () => Number((await this.heapClient.stats()).heapUsedBytes));
     this.exited = container.wait().then(
       (r: { StatusCode: number }) => ({ code: r.StatusCode, signal: this.signal ?? signalOf(r.StatusCode) }),
@@ -67,22 +68,22 @@ export class DockerPeer implements StartedPeer {
   }
 
   /** Wraps a container whose peer is ready: learns its id over the control API. */
-  static async attach(name: string, container: Docker.Container, controlIp: string, logs: LogTail, host: DockerPeerHost, startedAt: number): Promise<DockerPeer> {
-    const probe = new ControlClient(`${controlIp}:${PEER_CONTROL_PORT}`, host.controlToken);
+  static async attach(name: string, container: Docker.Container, controlAddress: string, logs: LogTail, host: DockerPeerHost, startedAt: number): Promise<DockerPeer> {
+    const probe = new ControlClient(controlAddress, host.controlToken);
     try {
       const me = await probe.whoami();
-      const peer = new DockerPeer(name, me.id, container, controlIp, logs, host, startedAt);
+      const peer = new DockerPeer(name, me.id, container, controlAddress, logs, host, startedAt);
       host.track(peer, name);
       return peer;
     } catch (err) {
-      throw new LabError(`${name}: ready, but its control API at ${controlIp}:${PEER_CONTROL_PORT} does not answer: ${(err as Error).message}`, { cause: err });
+      throw new LabError(`${name}: ready, but its control API at ${controlAddress} does not answer: ${(err as Error).message}`, { cause: err });
     } finally {
       probe.close();
     }
   }
 
   /** Starts a stopped container again and waits for its ready line. */
-  static async startAgain(name: string, container: Docker.Container, controlIp: string, host: DockerPeerHost): Promise<DockerPeer> {
+  static async startAgain(name: string, container: Docker.Container, controlAddress: string, host: DockerPeerHost): Promise<DockerPeer> {
     const since = Date.now() / 1000;
     await container.start();
     const startedAt = performance.now();
@@ -90,7 +91,7 @@ export class DockerPeer implements StartedPeer {
     try {
       await host.containerRunning(name, container.id);
       await logs.ready(host.startTimeoutMs, name);
-      return await DockerPeer.attach(name, container, controlIp, logs, host, startedAt);
+      return await DockerPeer.attach(name, container, controlAddress, logs, host, startedAt);
     } catch (err) {
       logs.close();
       await container.kill().catch(() => undefined);
@@ -141,8 +142,8 @@ export class DockerPeer implements StartedPeer {
   }
 
   private stopped(): StoppedPeer {
-    const { name, container, controlIp, host } = this;
-    return { name, start: () => host.startStopped(name, container, controlIp) };
+    const { name, container, controlAddress, host } = this;
+    return { name, start: () => host.startStopped(name, container, controlAddress) };
   }
 }
 

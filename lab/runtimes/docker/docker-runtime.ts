@@ -21,7 +21,7 @@ import { DockerPeer, type DockerPeerHost } from './docker-peer.js';
 import { LogTail } from './log-tail.js';
 import { DockerNetFaults, type NetPeer } from './net-faults.js';
 import { canEnterNetns } from './netns.js';
-import { PeerContainer } from './peer-container.js';
+import { PEER_CONTROL_PORT, PeerContainer } from './peer-container.js';
 import { ensurePeerImage, type PeerImage } from './peer-image.js';
 import { createRunNetworks, peerAddress, type RunNetworks } from './run-networks.js';
 
@@ -92,7 +92,7 @@ export class DockerRuntime implements Runtime, DockerPeerHost {
       // A peer that died on its own has no StoppedPeer: its container (data, addresses) is started again.
       const container = docker().getContainer(slot.containerId);
       if ((await container.inspect()).State.Running) throw new LabError(`${spec.name} is running already`);
-      return DockerPeer.startAgain(spec.name, container, slot.controlIp, this);
+      return DockerPeer.startAgain(spec.name, container, controlAddress(slot), this);
     }
     const args = labPeerArgs(spec.settings, spec.connectOnDiscovery);
     const startedAt = performance.now();
@@ -119,7 +119,7 @@ export class DockerRuntime implements Runtime, DockerPeerHost {
     }
     if (this.closed) throw new LabError(`cannot start ${spec.name}: the runtime is closed`);
     const logs = await LogTail.follow(container, since - 1);
-    return DockerPeer.attach(spec.name, container, slot.controlIp, logs, this, startedAt);
+    return DockerPeer.attach(spec.name, container, controlAddress(slot), logs, this, startedAt);
   }
 
   /** The fixed peer-network address of `name` (allocated on first use). */
@@ -146,8 +146,8 @@ export class DockerRuntime implements Runtime, DockerPeerHost {
     await this.networkFaults.peerStopped(name);
   }
 
-  startStopped(name: string, container: Docker.Container, controlIp: string): Promise<StartedPeer> {
-    return DockerPeer.startAgain(name, container, controlIp, this);
+  startStopped(name: string, container: Docker.Container, control: string): Promise<StartedPeer> {
+    return DockerPeer.startAgain(name, container, control, this);
   }
 
   track(peer: DockerPeer | undefined, name: string): void {
@@ -192,4 +192,9 @@ export class DockerRuntime implements Runtime, DockerPeerHost {
       return '';
     }
   }
+}
+
+/** HOST:PORT of a peer's control API: its address on the run's control network. */
+function controlAddress(slot: { controlIp: string }): string {
+  return `${slot.controlIp}:${PEER_CONTROL_PORT}`;
 }

@@ -4,8 +4,8 @@
  * the service is the same peer (identity, history, outbox). Addresses are the task's
  * own: a new task may get a new overlay address, so the peer binds 0.0.0.0 and learns
  * its address from its own announcement; the control API binds 0.0.0.0 too, and the lab
- * reaches it on the task's docker_gwbridge address (gateway-address.ts), a path no fault
- * touches.
+ * reaches it on a path no fault touches (task-access.ts: the task's docker_gwbridge
+ * address, or a port its node publishes).
  */
 import type Docker from 'dockerode';
 import { LABEL_OWNER_PID, LABEL_ROLE, LABEL_RUN } from '../docker/docker-client.js';
@@ -22,6 +22,8 @@ export interface PeerServiceInput {
   controlToken: string;
   /** `peerlab peer` flags after the ones this file sets. */
   args: string[];
+  /** Ports its node publishes (task-access.ts: the control port on the published path). */
+  hostPorts?: number[];
 }
 
 /** The service (and volume) name of a lab peer. */
@@ -46,6 +48,7 @@ export function peerService(input: PeerServiceInput): Docker.CreateServiceOption
     networks: [input.network],
     mounts: [{ Type: 'volume', Source: name, Target: PEER_DATA_DIR, VolumeOptions: { Labels: labels } }],
     logMaxSize: '10m',
+    ...(input.hostPorts ? { hostPorts: input.hostPorts } : {}),
     args: [
       'peer',
       '--name', input.name,

@@ -23,6 +23,8 @@ export interface ServiceInput {
   mounts?: Array<{ Type: 'volume'; Source: string; Target: string; VolumeOptions?: { Labels?: Record<string, string> } }>;
   /** Log size cap per task (default 1m; a lab peer with --json prints every event). */
   logMaxSize?: string;
+  /** Container ports published on the node the task runs on (mode host, a free port the engine picks; dnsrr allows no ingress). */
+  hostPorts?: number[];
 }
 
 /** The create-service body for `input`, at one replica. */
@@ -45,6 +47,9 @@ export function serviceSpec(input: ServiceInput): Docker.CreateServiceOptions {
       ...(input.networks ? { Networks: input.networks.map((Target) => ({ Target })) } : {}),
     },
     Mode: { Replicated: { Replicas: 1 } },
-    EndpointSpec: { Mode: 'dnsrr' },
+    EndpointSpec: {
+      Mode: 'dnsrr',
+      ...(input.hostPorts ? { Ports: input.hostPorts.map((TargetPort) => ({ Protocol: 'tcp', TargetPort, PublishMode: 'host' })) } : {}),
+    },
   } as Docker.CreateServiceOptions;
 }

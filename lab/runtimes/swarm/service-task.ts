@@ -11,7 +11,12 @@ export interface TaskInfo {
   ServiceID?: string;
   DesiredState?: string;
   NodeID?: string;
-  Status?: { State?: string; Err?: string; ContainerStatus?: { ContainerID?: string } };
+  Status?: {
+    State?: string;
+    Err?: string;
+    ContainerStatus?: { ContainerID?: string };
+    PortStatus?: { Ports?: Array<{ TargetPort?: number; PublishedPort?: number; PublishMode?: string }> };
+  };
 }
 
 /** Task states after which a task never runs (again). */
@@ -25,7 +30,20 @@ export async function tasksOf(serviceId: string): Promise<TaskInfo[]> {
 /**
  * Asks the swarm for a new task of a one-replica service whose task has ended (killed or
  * stopped: restart condition `none` keeps it down): `docker service update --force`.
+ * With `onNode`, the task is placed on that node only (`node.id==` constraint): a peer's
+ * data volume is local to the node its first task ran on, and a task elsewhere would
+ * start with an empty one, as a new peer.
  */
-export function forceNewTask(serviceId: string): Promise<void> {
-  return updateService(serviceId, (spec) => ({ ...spec, TaskTemplate: { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate.ForceUpdate ?? 0) + 1 } }));
+export function forceNewTask(serviceId: string, onNode?: string): Promise<void> {
+  return updateService(serviceId, (spec) => {
+    const template = spec.TaskTemplate;
+    const placement = onNode ? { Placement: { ...template.Placement, Constraints: [`node.id==${onNode}`] } } : {};
+    return { ...spec, TaskTemplate: { ...template, ...placement, ForceUpdate: (template.ForceUpdate ?? 0) + 1 } };
+  });
+}
+
+/** The port the node publishes a running task's container port `target` on (mode host), read from the swarm. */
+export async function publishedPort(taskId: string, target: number): Promise<number | undefined> {
+  const task = (await docker().getTask(taskId).inspect()) as TaskInfo;
+  return task.Status?.PortStatus?.Ports?.find((p) => p.TargetPort === target && p.PublishMode === 'host')?.PublishedPort;
 }

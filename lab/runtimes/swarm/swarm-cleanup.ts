@@ -4,8 +4,10 @@
  * (free once no container holds them), then the overlay network; and a swarm initialised
  * for it is left when nothing else runs on it. `removeSwarmRunNow` does the same
  * synchronously, best effort, for exit handlers; `sweepSwarmOrphans` removes runs whose
- * lab process died without cleaning up.
+ * lab process died without cleaning up. On a swarm of several nodes, the other nodes'
+ * engines (`--swarm-engine`) are visited for the containers and volumes left there.
  */
+import type Docker from 'dockerode';
 import { ignoreGone, isAlive, removeLabelledNow, removeRun } from '../docker/cleanup.js';
 import { docker, LABEL_OWNER_PID, LABEL_RUN } from '../docker/docker-client.js';
 import { removeService } from './remove-service.js';
@@ -13,28 +15,36 @@ import { removeService } from './remove-service.js';
 /** On each task's container: which service it belongs to (remove-service.ts waits for these to go). */
 export const LABEL_SERVICE = 'peerlab.service';
 
-/** Removes every service, container, volume and network labelled with `runId`. */
-export async function removeSwarmRun(runId: string): Promise<void> {
+/** Removes every service, container, volume and network labelled with `runId`, also on `otherEngines`. */
+export async function removeSwarmRun(runId: string, otherEngines: readonly Docker[] = []): Promise<void> {
   const filters = JSON.stringify({ label: [`${LABEL_RUN}=${runId}`] });
   const services = await docker().listServices({ filters }).catch(notASwarm);
   await Promise.all(services.map((s) => removeService(s.ID, `${LABEL_SERVICE}=${s.Spec?.Name ?? ''}`)));
   // Containers (stragglers) and networks; the overlay may hold a task's endpoint for a moment.
   for (let attempt = 0; ; attempt++) {
     await removeRun(runId);
-    const volumes = (await docker().listVolumes({ filters })).Volumes ?? [];
-    await Promise.all(volumes.map((v) => docker().getVolume(v.Name).remove().catch(ignoreGone)));
+    const volumesLeft = await Promise.all([docker(), ...otherEngines].map((engine) => removeVolumes(engine, filters)));
     const left = await docker().listNetworks({ filters });
-    if (left.length === 0 || attempt >= 20) break;
+    if ((left.length === 0 && volumesLeft.every((n) => n === 0)) || attempt >= 20) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
-/** Synchronous best effort (exit handlers): the docker CLI, by label, in the order removeSwarmRun goes. */
-export function removeSwarmRunNow(runId: string): void {
+/** The volumes of the run on `engine` that are still there (a task's container may still hold one): removes the rest. */
+async function removeVolumes(engine: Docker, filters: string): Promise<number> {
+  const volumes = (await engine.listVolumes({ filters })).Volumes ?? [];
+  const removed = await Promise.all(volumes.map((v) => engine.getVolume(v.Name).remove().then(() => true, (err: { statusCode?: number }) => (ignoreGone(err), err.statusCode === 404))));
+  return removed.filter((r) => !r).length;
+}
+
+/** Synchronous best effort (exit handlers): the docker CLI, by label, in the order removeSwarmRun goes; `otherEngines` are URLs. */
+export function removeSwarmRunNow(runId: string, otherEngines: readonly string[] = []): void {
   const label = `${LABEL_RUN}=${runId}`;
   removeLabelledNow(label, ['service', 'ls', '-q'], ['service', 'rm']);
-  removeLabelledNow(label, ['ps', '-aq'], ['rm', '-f', '-v']);
-  removeLabelledNow(label, ['volume', 'ls', '-q'], ['volume', 'rm', '-f']);
+  for (const engine of [undefined, ...otherEngines]) {
+    removeLabelledNow(label, ['ps', '-aq'], ['rm', '-f', '-v'], engine);
+    removeLabelledNow(label, ['volume', 'ls', '-q'], ['volume', 'rm', '-f'], engine);
+  }
   removeLabelledNow(label, ['network', 'ls', '-q'], ['network', 'rm']);
 }
 

@@ -3,11 +3,12 @@
  * replica, peer-service.ts) on an attachable overlay network made for the run. Peers
  * find each other by multicast on the overlay (one node), or through an etcd task beside
  * them for a `registry: etcd` scenario (any number of nodes). The lab drives each peer's
- * control API on the task's docker_gwbridge address, a path faults never touch. Faults
- * act on the task's container, which is a local container on this node: kill, stop and
- * pause through Docker; a killed or stopped peer comes back as a new task of its service
- * on the same data volume; partitions and link shaping in its network namespace
- * (docker/net-faults.ts). A swarm is initialised on loopback when the engine is in none
+ * control API on a path faults never touch (task-access.ts: the task's docker_gwbridge
+ * address on one node, a port its node publishes on several). Faults act on the task's
+ * container through the engine of its node (swarm-engines.ts): kill, stop and pause; a
+ * killed or stopped peer comes back as a new task of its service on the node of its data
+ * volume; partitions and link shaping in its network namespace (docker/net-faults.ts),
+ * for tasks on this machine. A swarm is initialised on loopback when the engine is in none
  * and left again at close; everything is labelled and removed on close and by
  * killAllNow.
  */
@@ -32,7 +33,9 @@ import { createNetwork, usedPrefixes, type RunNetwork } from '../docker/run-netw
 import { EtcdTask } from './etcd-task.js';
 import { ensureEtcdImage } from './etcd-image.js';
 import { peerService } from './peer-service.js';
-import { gatewayAddress } from './gateway-address.js';
+import { PEER_CONTROL_PORT } from '../docker/peer-container.js';
+import { SwarmEngines, type NodeEngine } from './swarm-engines.js';
+import { TaskAccess, type ControlChoice } from './task-access.js';
 import { forceNewTask, tasksOf } from './service-task.js';
 import { newRunningTask } from './task-waits.js';
 import { removeSwarmRun, removeSwarmRunNow, sweepSwarmOrphans } from './swarm-cleanup.js';
@@ -45,6 +48,10 @@ export interface SwarmRuntimeOptions {
   startTimeoutMs?: number;
   /** Progress lines (image build, swarm init). */
   log?: (line: string) => void;
+  /** The Docker engine of each other node, by hostname or id (`--swarm-engine NODE=URL`). */
+  engines?: Record<string, string>;
+  /** How the lab reaches tasks (`--swarm-control`, task-access.ts); auto: gateway on one node, published on more. */
+  control?: ControlChoice;
 }
 
 /**
@@ -56,6 +63,9 @@ export const SWARM_STATE_DIR = join(tmpdir(), 'peerlab-swarm-runtime');
 /** One peer of the run, by name, across its tasks. */
 interface Slot extends NetPeer {
   serviceId?: string;
+  /** The node of its data volume (its first task's) and that node's engine. */
+  nodeId?: string;
+  engine?: NodeEngine;
   /** The container of its latest task. */
   containerId?: string;
   runningPid?: number;
@@ -84,6 +94,7 @@ export class SwarmRuntime implements Runtime, DockerPeerHost {
     readonly runId: string,
     readonly image: PeerImage,
     readonly network: RunNetwork,
+    readonly access: TaskAccess,
     readonly startTimeoutMs: number,
     private readonly log: (line: string) => void,
   ) {
@@ -101,8 +112,10 @@ export class SwarmRuntime implements Runtime, DockerPeerHost {
     const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     try {
       const image = await ensurePeerImage({ ...(options.base ? { base: options.base } : {}), log });
+      const access = new TaskAccess(await SwarmEngines.discover(options.engines), options.control);
+      if (access.engines.size > 1) log(`swarm of ${access.engines.size} nodes: the lab reaches tasks on the ${access.path} path`);
       const network = await createNetwork(runId, 'peer', 215, await usedPrefixes(), 'overlay');
-      return new SwarmRuntime(runId, image, network, options.startTimeoutMs ?? 90_000, log);
+      return new SwarmRuntime(runId, image, network, access, options.startTimeoutMs ?? 90_000, log);
     } catch (err) {
       await removeSwarmRun(runId).catch(() => undefined);
       await leaveSwarmIfOurs(SWARM_STATE_DIR).catch(() => undefined);
@@ -114,13 +127,16 @@ export class SwarmRuntime implements Runtime, DockerPeerHost {
     if ((kind === 'partition' || kind === 'heal' || kind === 'link') && !canEnterNetns()) {
       return 'partitions and link shaping run iptables/tc in each task container\'s network namespace (nsenter), which needs root';
     }
+    if ((kind === 'partition' || kind === 'heal' || kind === 'link') && this.access.engines.anyRemote) {
+      return 'partitions and link shaping enter each task container\'s network namespace on this machine, and --swarm-engine names an engine reached over the network (tasks on other machines)';
+    }
     return undefined;
   }
 
   async startRegistry(kind: 'etcd'): Promise<RuntimeRegistry> {
     if (this.registry) throw new LabError(`the run's ${kind} is running already`);
     const image = await ensureEtcdImage(this.image.base, this.log);
-    this.registry = await EtcdTask.start(this.runId, image, this.network.name);
+    this.registry = await EtcdTask.start(this.runId, image, this.network.name, this.access);
     return this.registry;
   }
 
@@ -137,6 +153,7 @@ export class SwarmRuntime implements Runtime, DockerPeerHost {
         image: this.image.image,
         network: this.network.name,
         controlToken: this.controlToken,
+        hostPorts: this.access.hostPorts(PEER_CONTROL_PORT),
         args: ['--multicast-group', this.multicast.group, '--multicast-port', String(this.multicast.port), ...labPeerArgs(spec.settings, spec.connectOnDiscovery)],
       }),
     );
@@ -155,23 +172,24 @@ export class SwarmRuntime implements Runtime, DockerPeerHost {
     const serviceId = slot.serviceId!;
     const before = new Set((await tasksOf(serviceId)).map((t) => t.ID));
     const startedAt = performance.now();
-    await forceNewTask(serviceId);
+    await forceNewTask(serviceId, slot.nodeId);
     return this.attachTask(name, before, startedAt);
   }
 
   /** Waits for the service's new task, its ready line and its control API. */
   private async attachTask(name: string, before: ReadonlySet<string>, startedAt: number): Promise<StartedPeer> {
     const slot = this.slotFor(name);
-    const { containerId } = await newRunningTask(slot.serviceId!, before, this.startTimeoutMs, `peer ${name}`);
-    const container = docker().getContainer(containerId);
+    const task = await newRunningTask(slot.serviceId!, before, this.startTimeoutMs, `peer ${name}`);
+    const { engine, container, address } = await this.access.reach(task, PEER_CONTROL_PORT, `peer ${name}`);
+    slot.nodeId = task.nodeId;
+    slot.engine = engine;
     // A task's container is new: its log from the start holds the ready line.
     const logs = await LogTail.follow(container, 0);
     try {
-      await this.containerRunning(name, containerId);
+      await this.containerRunning(name, task.containerId);
       await logs.ready(this.startTimeoutMs, name);
-      const controlIp = await gatewayAddress(containerId);
       this.assertOpen(name);
-      return await DockerPeer.attach(name, container, controlIp, logs, this, startedAt);
+      return await DockerPeer.attach(name, container, address, logs, this, startedAt);
     } catch (err) {
       const output = logs.text().slice(-1000);
       logs.close();
@@ -187,9 +205,11 @@ export class SwarmRuntime implements Runtime, DockerPeerHost {
 
   async containerRunning(name: string, containerId: string): Promise<void> {
     const slot = this.slotFor(name);
-    const info = await docker().getContainer(containerId).inspect();
+    const engine = slot.engine ?? { docker: docker(), onThisMachine: true };
+    const info = await engine.docker.getContainer(containerId).inspect();
     slot.containerId = containerId;
-    slot.runningPid = info.State.Pid;
+    // A pid from another machine's engine names some other process here: nsenter must never get it.
+    slot.runningPid = engine.onThisMachine ? info.State.Pid : undefined;
     const address = info.NetworkSettings.Networks[this.network.name]?.IPAddress;
     if (!address) throw new LabError(`${name}: its task container ${containerId.slice(0, 12)} has no address on ${this.network.name}`);
     const moved = slot.peerIp !== address;
@@ -214,14 +234,14 @@ export class SwarmRuntime implements Runtime, DockerPeerHost {
   async close(): Promise<void> {
     this.closed = true;
     await this.networkFaults.close();
-    await removeSwarmRun(this.runId);
+    await removeSwarmRun(this.runId, this.access.engines.otherEngines());
     await leaveSwarmIfOurs(SWARM_STATE_DIR);
   }
 
   killAllNow(): void {
     this.closed = true;
     this.networkFaults.killNow();
-    removeSwarmRunNow(this.runId);
+    removeSwarmRunNow(this.runId, this.access.engines.otherEngineUrls);
     leaveSwarmIfOursNow(SWARM_STATE_DIR);
   }
 

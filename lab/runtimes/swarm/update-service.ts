@@ -9,7 +9,7 @@ import { docker } from '../docker/docker-client.js';
 /** A service's spec as the engine returns it (the fields callers change, and the rest). */
 export interface ServiceSpec extends Record<string, unknown> {
   Labels?: Record<string, string>;
-  TaskTemplate: { ForceUpdate?: number } & Record<string, unknown>;
+  TaskTemplate: { ForceUpdate?: number; Placement?: { Constraints?: string[] } & Record<string, unknown> } & Record<string, unknown>;
 }
 
 /**
