@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Makes sure a Docker engine answers, for `--runtime docker` and the Docker tests:
 # installs what is missing from Debian's packages (docker.io; iptables, gcc and
-# libnetfilter-queue-dev for the fault fallbacks when the kernel has no netem), then
+# libnetfilter-queue-dev for the fault fallbacks when the kernel has no netem; iproute2
+# and util-linux for network namespaces: nsenter, and scripts/swarm-two-nodes.sh), then
 # starts dockerd in the background when `docker info` does not answer. Idempotent and
 # quick when all is there. Needs root (or sudo) only when something must be installed
 # or started. Used by .ci/run; run it by hand before `peerlab lab run --runtime docker`.
 set -euo pipefail
 
 log=${DOCKERD_LOG:-/var/log/dockerd.log}
-packages=(docker.io iptables gcc libc6-dev libnetfilter-queue-dev util-linux)
+packages=(docker.io iptables iproute2 gcc libc6-dev libnetfilter-queue-dev util-linux)
 
 bash "$(dirname "$0")/install-system-deps.sh" "${packages[@]}"
 

@@ -19,14 +19,16 @@
 # host can reach a task's docker_gwbridge address on either node, as on a single node.
 # Swarm overlay networks without an explicit subnet come from 10.217.0.0/16.
 #
-# Daemons: data-root /var/lib/peerlab-swarm2/N/root, log /var/lib/peerlab-swarm2/N/dockerd.log,
+# Daemons: data-root /var/lib/peerlab-swarm2/N/root (a tmpfs at /var/lib/peerlab-swarm2 of up
+# to 4 GiB, PLAB_SWARM2_TMPFS_SIZE; about 0.5 GiB used with the three images; set
+# PLAB_SWARM2_TMPFS=0 to keep it on disk), log /var/lib/peerlab-swarm2/N/dockerd.log,
 # exec-root /run/peerlab-swarm2/N/exec, socket /run/peerlab-swarm2/N/docker.sock, pid file
 # /run/peerlab-swarm2/N/docker.pid, cgroup parent /peerlab-swarm2-N, each with its own
 # containerd (started and stopped by its dockerd). Nothing in /etc/docker is read.
 #
-# Images: the newest tag of peerlab-peer, peerlab-node-base and peerlab-etcd on the host
-# engine are copied into both node engines (docker save | docker load); set
-# PLAB_SWARM2_IMAGES="img:tag other:tag" to choose others.
+# Images: the nodes start with none. `peerlab lab run --runtime swarm` builds its images on
+# the manager (DOCKER_HOST) and copies them to every node it is given an engine for;
+# `load IMAGE...` copies images from the host's engine into both nodes by hand.
 #
 # Needs root, iproute2, iptables, util-linux (nsenter, unshare) and dockerd.
 set -euo pipefail
@@ -87,6 +89,16 @@ net_up() {
     ip route replace "${POOL[$n]}" via "${ADDR[$n]}" dev "$HOSTIF"
     ip route replace "${BIP[$n]%.*}.0/24" via "${ADDR[$n]}" dev "$HOSTIF"
   done
+}
+
+# ---------------------------------------------------------------------------- storage
+
+storage_up() { # both engines' data on a tmpfs (unless PLAB_SWARM2_TMPFS=0): faster loads, instant cleanup
+  [ "${PLAB_SWARM2_TMPFS:-1}" != 0 ] || return 0
+  mountpoint -q "$LIB" && return 0
+  mkdir -p "$LIB"
+  [ -z "$(ls -A "$LIB")" ] || { log "$LIB already holds data: kept on disk"; return 0; }
+  mount -t tmpfs -o "size=${PLAB_SWARM2_TMPFS_SIZE:-4g},mode=0711" peerlab-swarm2 "$LIB"
 }
 
 # ---------------------------------------------------------------------------- daemons
@@ -181,25 +193,10 @@ swarm_up() {
 
 # ---------------------------------------------------------------------------- images
 
-images_wanted() {
-  if [ -n "${PLAB_SWARM2_IMAGES:-}" ]; then
-    echo "$PLAB_SWARM2_IMAGES" | tr ' ' '\n' | grep -v '^$'
-    return
-  fi
-  local repo
-  for repo in peerlab-peer peerlab-node-base peerlab-etcd; do
-    # newest first
-    docker images "$repo" --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep -v ':<none>$' | head -n 1 || true
-  done
-}
-
-images_up() { # images given as arguments, or images_wanted
-  local images=() img explicit=$#
-  if [ $# -gt 0 ]; then images=("$@"); else mapfile -t images < <(images_wanted); fi
-  [ "${#images[@]}" -gt 0 ] || { log "no peerlab images on the host engine: none copied"; return 0; }
-  local missing=() id n need
-  for img in "${images[@]}"; do
-    id=$(docker image inspect --format '{{.Id}}' "$img" 2>/dev/null) || { [ "$explicit" = 0 ] || die "the host engine has no image $img"; log "host has no image $img: skipped"; continue; }
+images_up() { # the images given as arguments
+  local missing=() id n need img
+  for img in "$@"; do
+    id=$(docker image inspect --format '{{.Id}}' "$img" 2>/dev/null) || die "the host engine has no image $img"
     need=0
     for n in "${NODES[@]}"; do
       [ "$(dk "$n" image inspect --format '{{.Id}}' "$img" 2>/dev/null || true)" = "$id" ] || need=1
@@ -235,7 +232,6 @@ report() {
   echo "WORKER_NODE=$(dk m node inspect "$wid" --format '{{.Description.Hostname}}')"
   echo "WORKER_NODE_ID=$wid"
   echo "HOST_ADDR=$HOST_ADDR"
-  echo "IMAGES=$(images_wanted | tr '\n' ' ' | sed 's/ $//')"
 }
 
 # ---------------------------------------------------------------------------- down
@@ -277,16 +273,21 @@ down() {
   for n in "${up[@]}"; do
     dk "$n" ps -q 2>/dev/null | xargs -r docker -H "unix://$(sock "$n")" kill >/dev/null 2>&1 || true
   done
+  local pids=()
   for n in "${up[@]}"; do
     log "leaving the swarm on $n"
-    timeout 30 docker -H "unix://$(sock "$n")" swarm leave --force >/dev/null 2>&1 || true
+    timeout 30 docker -H "unix://$(sock "$n")" swarm leave --force >/dev/null 2>&1 &
+    pids+=($!)
   done
+  [ "${#pids[@]}" = 0 ] || wait "${pids[@]}" || true
+  local daemons=()
   for n in w m; do
     if pid=$(daemon_pid "$n"); then
       log "stopping dockerd $n (pid $pid)"
-      echo "$pid" | kill_pids 30
+      daemons+=("$pid")
     fi
   done
+  [ "${#daemons[@]}" = 0 ] || printf '%s\n' "${daemons[@]}" | kill_pids 30
   for n in "${NODES[@]}"; do
     leftover_pids "$n" | kill_pids 5
   done
@@ -298,6 +299,7 @@ down() {
     [ "${#m[@]}" -gt 0 ] || break
     for p in "${m[@]}"; do umount "$p" 2>/dev/null || umount -l "$p" 2>/dev/null || true; done
   done
+  log "unmounted; deleting namespaces, links, cgroups"
   for n in "${NODES[@]}"; do
     ns_exists "${NS[$n]}" && ip netns del "${NS[$n]}"
     ip route del "${POOL[$n]}" 2>/dev/null || true
@@ -311,6 +313,7 @@ down() {
       [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
     done
   done
+  log "deleting $RUN and $LIB"
   if awk '{print $5}' /proc/self/mountinfo | grep -qE "^($RUN|$LIB)(/|$)"; then
     log "mounts remain under $RUN or $LIB: data dirs kept"
   else
@@ -326,10 +329,10 @@ case "${1:-}" in
   up)
     start=$EPOCHREALTIME
     net_up
+    storage_up
     for n in "${NODES[@]}"; do daemon_up "$n"; done
     for n in "${NODES[@]}"; do daemon_wait "$n"; node_rules "$n"; done
     swarm_up
-    images_up
     log "up in $(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
     report
     ;;

@@ -16,6 +16,8 @@ export interface SwarmNode {
   hostname: string;
   /** The address other nodes (and the lab) reach it at: its advertise address. */
   addr: string;
+  /** Ready and active: the swarm may place tasks on it. */
+  takesTasks: boolean;
 }
 
 /** Where the lab reaches a task's container. */
@@ -70,6 +72,15 @@ export class SwarmEngines {
     for (const node of Object.keys(named)) {
       if (!engines.find(node)) throw new LabError(`--swarm-engine ${node}=…: the swarm has no node with that hostname or id (nodes: ${engines.describe()})`);
     }
+    // Before anything is made: a task the swarm puts on a node the lab cannot reach could be neither driven nor removed.
+    const unreached = [...engines.nodes.values()].filter((n) => n.takesTasks && n.id !== engines.localNodeId && named[n.hostname] === undefined && named[n.id] === undefined);
+    if (unreached.length > 0) {
+      throw new LabError(
+        `the swarm may place peers on ${unreached.map((n) => `${n.hostname} (${n.addr})`).join(', ')}, and the lab has no Docker engine for ${unreached.length === 1 ? 'it' : 'them'}: ` +
+          `name each with --swarm-engine, e.g. ${unreached.map((n) => `--swarm-engine ${n.hostname}=tcp://${n.addr}:2375`).join(' ')} (or unix:///path for an engine on this machine), ` +
+          'or drain the node (docker node update --availability drain NODE)',
+      );
+    }
     return engines;
   }
 
@@ -100,9 +111,8 @@ export class SwarmEngines {
     const url = this.named[node.hostname] ?? this.named[node.id];
     if (url === undefined) {
       throw new LabError(
-        `${what} runs on node ${node.hostname} (${node.addr}), and the lab has no Docker engine for it: ` +
-          `name one with --swarm-engine ${node.hostname}=tcp://${node.addr}:2375 (or unix:///path for an engine on this machine), ` +
-          'or keep the peers on the lab\'s node with a placement constraint',
+        `${what} runs on node ${node.hostname} (${node.addr}), which joined the swarm after the run began, and the lab has no Docker engine for it: ` +
+          `name one with --swarm-engine ${node.hostname}=tcp://${node.addr}:2375 (or unix:///path for an engine on this machine)`,
       );
     }
     const engine = engineFromUrl(url);
@@ -117,7 +127,12 @@ export class SwarmEngines {
 
   /** The engines named for other nodes. */
   otherEngines(): Docker[] {
-    return this.otherEngineUrls.map((url) => engineFromUrl(url).docker);
+    return this.namedEngines().map((e) => e.docker);
+  }
+
+  /** The engines named for other nodes, with the node names they were given for. */
+  namedEngines(): Array<{ name: string; docker: Docker }> {
+    return Object.entries(this.named).map(([name, url]) => ({ name, docker: engineFromUrl(url).docker }));
   }
 
   private find(nameOrId: string): SwarmNode | undefined {
@@ -130,7 +145,7 @@ export class SwarmEngines {
 
   private async refresh(): Promise<void> {
     const listed = (await docker().listNodes()) as NodeInfo[];
-    this.nodes = new Map(listed.map((n) => [n.ID, { id: n.ID, hostname: n.Description?.Hostname ?? n.ID, addr: nodeAddress(n) }]));
+    this.nodes = new Map(listed.map((n) => [n.ID, { id: n.ID, hostname: n.Description?.Hostname ?? n.ID, addr: nodeAddress(n), takesTasks: n.Status?.State === 'ready' && n.Spec?.Availability === 'active' }]));
   }
 }
 
@@ -138,7 +153,8 @@ export class SwarmEngines {
 interface NodeInfo {
   ID: string;
   Description?: { Hostname?: string };
-  Status?: { Addr?: string };
+  Status?: { Addr?: string; State?: string };
+  Spec?: { Availability?: string };
   ManagerStatus?: { Addr?: string };
 }
 

@@ -36,6 +36,7 @@ import { peerService } from './peer-service.js';
 import { PEER_CONTROL_PORT } from '../docker/peer-container.js';
 import { SwarmEngines, type NodeEngine } from './swarm-engines.js';
 import { TaskAccess, type ControlChoice } from './task-access.js';
+import { copyImageToNodes } from './node-images.js';
 import { forceNewTask, tasksOf } from './service-task.js';
 import { newRunningTask } from './task-waits.js';
 import { removeSwarmRun, removeSwarmRunNow, sweepSwarmOrphans } from './swarm-cleanup.js';
@@ -111,8 +112,9 @@ export class SwarmRuntime implements Runtime, DockerPeerHost {
     await ensureSwarm(SWARM_STATE_DIR);
     const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     try {
-      const image = await ensurePeerImage({ ...(options.base ? { base: options.base } : {}), log });
       const access = new TaskAccess(await SwarmEngines.discover(options.engines), options.control);
+      const image = await ensurePeerImage({ ...(options.base ? { base: options.base } : {}), log });
+      await copyImageToNodes(image.image, access.engines.namedEngines(), log);
       if (access.engines.size > 1) log(`swarm of ${access.engines.size} nodes: the lab reaches tasks on the ${access.path} path`);
       const network = await createNetwork(runId, 'peer', 215, await usedPrefixes(), 'overlay');
       return new SwarmRuntime(runId, image, network, access, options.startTimeoutMs ?? 90_000, log);
@@ -136,6 +138,7 @@ export class SwarmRuntime implements Runtime, DockerPeerHost {
   async startRegistry(kind: 'etcd'): Promise<RuntimeRegistry> {
     if (this.registry) throw new LabError(`the run's ${kind} is running already`);
     const image = await ensureEtcdImage(this.image.base, this.log);
+    await copyImageToNodes(image, this.access.engines.namedEngines(), this.log);
     this.registry = await EtcdTask.start(this.runId, image, this.network.name, this.access);
     return this.registry;
   }
@@ -233,6 +236,7 @@ export class SwarmRuntime implements Runtime, DockerPeerHost {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.access.engines.size > 1) this.log(`peers by node: ${await this.placement()}`);
     await this.networkFaults.close();
     await removeSwarmRun(this.runId, this.access.engines.otherEngines());
     await leaveSwarmIfOurs(SWARM_STATE_DIR);
@@ -247,6 +251,17 @@ export class SwarmRuntime implements Runtime, DockerPeerHost {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** Where the peers' data volumes are, by node hostname: "node-a: p0 p2; node-b: p1". */
+  private async placement(): Promise<string> {
+    const byNode = new Map<string, string[]>();
+    for (const slot of this.slots.values()) {
+      if (slot.nodeId === undefined) continue;
+      const host = (await this.access.engines.node(slot.nodeId).catch(() => undefined))?.hostname ?? slot.nodeId.slice(0, 12);
+      byNode.set(host, [...(byNode.get(host) ?? []), slot.name]);
+    }
+    return [...byNode].sort(([a], [b]) => a.localeCompare(b)).map(([host, names]) => `${host}: ${names.join(' ')}`).join('; ') || 'none started';
   }
 
   private assertOpen(name: string): void {
