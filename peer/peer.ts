@@ -56,7 +56,7 @@ export interface PeerStats {
 export interface PeerLoad {
   sessionsOpen: number;
   peersKnown: number;
-  /** Multicast announcements received from other peers since start (dropped ones included). */
+  /** Announcements received from other peers since start: by multicast (dropped ones included) and through registries (well-formed entries). */
   announcementsReceived: number;
   uptimeMs: number;
   /** Events waiting unhandled while paused. */
@@ -293,7 +293,8 @@ export class Peer implements AsyncDisposable {
   load(): PeerLoad {
     const gauges = this.parts.core.gauges();
     const multicast = this.parts.discovery.multicastCounters();
-    const fromOthers = (multicast['discovery.multicast.received'] ?? 0) - (multicast['discovery.multicast.self'] ?? 0);
+    // Heard from others by multicast (its own packets come back) and through registries (its own entry is skipped there).
+    const fromOthers = (multicast['discovery.multicast.received'] ?? 0) - (multicast['discovery.multicast.self'] ?? 0) + this.counters.get('discovery.registry.entries');
     return {
       sessionsOpen: gauges.sessionsOpen,
       peersKnown: gauges.peersKnown,

@@ -45,7 +45,7 @@ export interface FleetMetrics {
   rss_mb_per_peer: number;
   /** Mean over peers of the sessions each had open at its last sample. */
   sessions_per_peer: number;
-  /** Mean over peers of the multicast announcements each received per second. */
+  /** Mean over peers of the announcements of others each received per second, by multicast and through registries. */
   announcements_per_s: number | null;
   per_peer: Array<{ peer: string; idle_cpu_percent: number | null; mean_rss_mb: number; sessions_open: number; announcements_per_s: number | null }>;
 }

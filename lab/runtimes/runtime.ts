@@ -41,7 +41,7 @@ export interface ResourceSample {
   cpuPercent?: number;
   /** Sessions open now, when the runtime reads it. */
   sessionsOpen?: number;
-  /** Multicast announcements received from other peers since this run of the peer started (a counter). */
+  /** Announcements received from other peers (multicast and registries) since this run of the peer started (a counter). */
   announcementsReceived?: number;
   /** The peer's own uptime when read (ms), to turn the counter into a rate on the peer's clock. */
   uptimeMs?: number;

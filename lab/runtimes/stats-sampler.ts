@@ -18,7 +18,8 @@ export class StatsSampler {
     const cpuPercent = this.last && cpuPercentBetween(this.last, reading);
     this.last = reading;
     const counters = stats.counters;
-    const announcementsReceived = (counters['discovery.multicast.received'] ?? 0) - (counters['discovery.multicast.self'] ?? 0);
+    // Heard from others: by multicast (less its own packets, which come back) and through registries.
+    const announcementsReceived = (counters['discovery.multicast.received'] ?? 0) - (counters['discovery.multicast.self'] ?? 0) + (counters['discovery.registry.entries'] ?? 0);
     return {
       rssBytes: Number(stats.rssBytes),
       heapUsedBytes: Number(stats.heapUsedBytes),
