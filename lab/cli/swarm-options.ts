@@ -7,17 +7,13 @@
 import type { Command } from 'commander';
 import { LabError } from '../runtimes/errors.js';
 import { parseEngineFlags } from '../runtimes/swarm/swarm-engines.js';
+import type { SwarmSettings } from '../runtimes/swarm/swarm-runtime.js';
 import { CONTROL_PATHS, type ControlChoice } from '../runtimes/swarm/task-access.js';
 import { UsageError } from './usage-error.js';
 
 export interface SwarmFlags {
   swarmEngine: string[];
   swarmControl?: string;
-}
-
-export interface SwarmSettings {
-  engines: Record<string, string>;
-  control: ControlChoice;
 }
 
 /** Adds the swarm runtime's flags to `command`. */

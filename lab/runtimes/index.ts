@@ -6,7 +6,7 @@ import { DockerRuntime } from './docker/docker-runtime.js';
 import { SwarmRuntime } from './swarm/swarm-runtime.js';
 import { SimRuntime } from './sim/sim-runtime.js';
 import { simOptionsFor, type SimSettings } from './sim/sim-settings.js';
-import type { ControlChoice } from './swarm/task-access.js';
+import type { SwarmSettings } from './swarm/swarm-runtime.js';
 
 export type * from './runtime.js';
 export { LabError } from './errors.js';
@@ -19,7 +19,7 @@ export { SimRuntime } from './sim/sim-runtime.js';
 export interface RuntimeContext {
   run: Scenario;
   sim?: SimSettings;
-  swarm?: { engines?: Record<string, string>; control?: ControlChoice };
+  swarm?: SwarmSettings;
 }
 
 /** Runtimes by name (DESIGN.md, "The lab"). */

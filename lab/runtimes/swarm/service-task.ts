@@ -41,9 +41,3 @@ export function forceNewTask(serviceId: string, onNode?: string): Promise<void> 
     return { ...spec, TaskTemplate: { ...template, ...placement, ForceUpdate: (template.ForceUpdate ?? 0) + 1 } };
   });
 }
-
-/** The port the node publishes a running task's container port `target` on (mode host), read from the swarm. */
-export async function publishedPort(taskId: string, target: number): Promise<number | undefined> {
-  const task = (await docker().getTask(taskId).inspect()) as TaskInfo;
-  return task.Status?.PortStatus?.Ports?.find((p) => p.TargetPort === target && p.PublishMode === 'host')?.PublishedPort;
-}

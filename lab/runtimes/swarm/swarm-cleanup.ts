@@ -23,18 +23,28 @@ export async function removeSwarmRun(runId: string, otherEngines: readonly Docke
   // Containers (stragglers) and networks; the overlay may hold a task's endpoint for a moment.
   for (let attempt = 0; ; attempt++) {
     await removeRun(runId);
-    const volumesLeft = await Promise.all([docker(), ...otherEngines].map((engine) => removeVolumes(engine, filters)));
+    const volumesInUse = await Promise.all([docker(), ...otherEngines].map((engine) => removeVolumes(engine, filters)));
     const left = await docker().listNetworks({ filters });
-    if ((left.length === 0 && volumesLeft.every((n) => n === 0)) || attempt >= 20) break;
+    if ((left.length === 0 && volumesInUse.every((n) => n === 0)) || attempt >= 20) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
-/** The volumes of the run on `engine` that are still there (a task's container may still hold one): removes the rest. */
+/** Removes the run's volumes on `engine`; returns how many are still in use (a task's container may still hold one). */
 async function removeVolumes(engine: Docker, filters: string): Promise<number> {
   const volumes = (await engine.listVolumes({ filters })).Volumes ?? [];
-  const removed = await Promise.all(volumes.map((v) => engine.getVolume(v.Name).remove().then(() => true, (err: { statusCode?: number }) => (ignoreGone(err), err.statusCode === 404))));
-  return removed.filter((r) => !r).length;
+  const inUse = await Promise.all(
+    volumes.map((v) =>
+      engine.getVolume(v.Name).remove().then(
+        () => false,
+        (err: { statusCode?: number }) => {
+          ignoreGone(err); // anything but gone (404) or in use (409) is thrown
+          return err.statusCode === 409;
+        },
+      ),
+    ),
+  );
+  return inUse.filter(Boolean).length;
 }
 
 /** Synchronous best effort (exit handlers): the docker CLI, by label, in the order removeSwarmRun goes; `otherEngines` are URLs. */

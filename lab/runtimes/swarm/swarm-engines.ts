@@ -53,27 +53,38 @@ export function parseEngineFlags(values: readonly string[]): Record<string, stri
   return engines;
 }
 
+/** An engine named for another node: the name it was given for (hostname or id), its URL and its client. */
+export interface NamedEngine extends NodeEngine {
+  name: string;
+  url: string;
+}
+
 /** The swarm's nodes, the lab's own among them, and an engine per node. */
 export class SwarmEngines {
   private nodes = new Map<string, SwarmNode>();
-  private readonly engines = new Map<string, NodeEngine>();
+  /** One client per named engine, made once. */
+  readonly named: readonly NamedEngine[];
 
   private constructor(
     /** The node of the lab's own engine. */
     readonly localNodeId: string,
-    private readonly named: Readonly<Record<string, string>>,
-  ) {}
+    urls: Readonly<Record<string, string>>,
+  ) {
+    this.named = Object.entries(urls).map(([name, url]) => ({ name, url, ...engineFromUrl(url) }));
+  }
 
   /** Reads the swarm's nodes through the lab's engine (which must be a manager of a swarm). */
-  static async discover(named: Readonly<Record<string, string>> = {}): Promise<SwarmEngines> {
+  static async discover(urls: Readonly<Record<string, string>> = {}): Promise<SwarmEngines> {
     const info = (await docker().info()) as { Swarm?: { NodeID?: string } };
-    const engines = new SwarmEngines(info.Swarm?.NodeID ?? '', named);
+    const engines = new SwarmEngines(info.Swarm?.NodeID ?? '', urls);
     await engines.refresh();
-    for (const node of Object.keys(named)) {
-      if (!engines.find(node)) throw new LabError(`--swarm-engine ${node}=…: the swarm has no node with that hostname or id (nodes: ${engines.describe()})`);
+    for (const { name } of engines.named) {
+      if (![...engines.nodes.values()].some((n) => n.hostname === name || n.id === name)) {
+        throw new LabError(`--swarm-engine ${name}=…: the swarm has no node with that hostname or id (nodes: ${engines.describe()})`);
+      }
     }
     // Before anything is made: a task the swarm puts on a node the lab cannot reach could be neither driven nor removed.
-    const unreached = [...engines.nodes.values()].filter((n) => n.takesTasks && n.id !== engines.localNodeId && named[n.hostname] === undefined && named[n.id] === undefined);
+    const unreached = [...engines.nodes.values()].filter((n) => n.takesTasks && n.id !== engines.localNodeId && !engines.namedFor(n));
     if (unreached.length > 0) {
       throw new LabError(
         `the swarm may place peers on ${unreached.map((n) => `${n.hostname} (${n.addr})`).join(', ')}, and the lab has no Docker engine for ${unreached.length === 1 ? 'it' : 'them'}: ` +
@@ -91,7 +102,7 @@ export class SwarmEngines {
 
   /** Whether any engine named for another node is reached over the network (pids and namespaces out of reach). */
   get anyRemote(): boolean {
-    return Object.values(this.named).some((url) => !engineFromUrl(url).onThisMachine);
+    return this.named.some((e) => !e.onThisMachine);
   }
 
   /** The node `nodeId` (read again once if the swarm has grown since). */
@@ -105,38 +116,19 @@ export class SwarmEngines {
   /** The engine of the node a task runs on. */
   async engineOf(nodeId: string, what: string): Promise<NodeEngine> {
     if (nodeId === this.localNodeId) return { docker: docker(), onThisMachine: true };
-    const cached = this.engines.get(nodeId);
-    if (cached) return cached;
     const node = await this.node(nodeId);
-    const url = this.named[node.hostname] ?? this.named[node.id];
-    if (url === undefined) {
+    const engine = this.namedFor(node);
+    if (!engine) {
       throw new LabError(
-        `${what} runs on node ${node.hostname} (${node.addr}), which joined the swarm after the run began, and the lab has no Docker engine for it: ` +
+        `${what} runs on node ${node.hostname} (${node.addr}), which took no tasks when the run began, and the lab has no Docker engine for it: ` +
           `name one with --swarm-engine ${node.hostname}=tcp://${node.addr}:2375 (or unix:///path for an engine on this machine)`,
       );
     }
-    const engine = engineFromUrl(url);
-    this.engines.set(nodeId, engine);
     return engine;
   }
 
-  /** The URLs of the engines named for other nodes (cleanup visits each). */
-  get otherEngineUrls(): string[] {
-    return Object.values(this.named);
-  }
-
-  /** The engines named for other nodes. */
-  otherEngines(): Docker[] {
-    return this.namedEngines().map((e) => e.docker);
-  }
-
-  /** The engines named for other nodes, with the node names they were given for. */
-  namedEngines(): Array<{ name: string; docker: Docker }> {
-    return Object.entries(this.named).map(([name, url]) => ({ name, docker: engineFromUrl(url).docker }));
-  }
-
-  private find(nameOrId: string): SwarmNode | undefined {
-    return [...this.nodes.values()].find((n) => n.hostname === nameOrId || n.id === nameOrId);
+  private namedFor(node: SwarmNode): NamedEngine | undefined {
+    return this.named.find((e) => e.name === node.hostname || e.name === node.id);
   }
 
   private describe(): string {

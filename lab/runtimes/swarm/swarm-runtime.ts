@@ -55,6 +55,9 @@ export interface SwarmRuntimeOptions {
   control?: ControlChoice;
 }
 
+/** The settings a user gives on the command line (`--swarm-engine`, `--swarm-control`). */
+export type SwarmSettings = Pick<SwarmRuntimeOptions, 'engines' | 'control'>;
+
 /**
  * Where the runtime notes that it initialised the swarm, shared by every swarm run on this
  * machine: the last run to close with no service left leaves it, whichever run made it.
@@ -114,7 +117,7 @@ export class SwarmRuntime implements Runtime, DockerPeerHost {
     try {
       const access = new TaskAccess(await SwarmEngines.discover(options.engines), options.control);
       const image = await ensurePeerImage({ ...(options.base ? { base: options.base } : {}), log });
-      await copyImageToNodes(image.image, access.engines.namedEngines(), log);
+      await copyImageToNodes(image.image, access.engines.named, log);
       if (access.engines.size > 1) log(`swarm of ${access.engines.size} nodes: the lab reaches tasks on the ${access.path} path`);
       const network = await createNetwork(runId, 'peer', 215, await usedPrefixes(), 'overlay');
       return new SwarmRuntime(runId, image, network, access, options.startTimeoutMs ?? 90_000, log);
@@ -138,7 +141,7 @@ export class SwarmRuntime implements Runtime, DockerPeerHost {
   async startRegistry(kind: 'etcd'): Promise<RuntimeRegistry> {
     if (this.registry) throw new LabError(`the run's ${kind} is running already`);
     const image = await ensureEtcdImage(this.image.base, this.log);
-    await copyImageToNodes(image, this.access.engines.namedEngines(), this.log);
+    await copyImageToNodes(image, this.access.engines.named, this.log);
     this.registry = await EtcdTask.start(this.runId, image, this.network.name, this.access);
     return this.registry;
   }
@@ -238,14 +241,14 @@ export class SwarmRuntime implements Runtime, DockerPeerHost {
     this.closed = true;
     if (this.access.engines.size > 1) this.log(`peers by node: ${await this.placement()}`);
     await this.networkFaults.close();
-    await removeSwarmRun(this.runId, this.access.engines.otherEngines());
+    await removeSwarmRun(this.runId, this.access.engines.named.map((e) => e.docker));
     await leaveSwarmIfOurs(SWARM_STATE_DIR);
   }
 
   killAllNow(): void {
     this.closed = true;
     this.networkFaults.killNow();
-    removeSwarmRunNow(this.runId, this.access.engines.otherEngineUrls);
+    removeSwarmRunNow(this.runId, this.access.engines.named.map((e) => e.url));
     leaveSwarmIfOursNow(SWARM_STATE_DIR);
   }
 

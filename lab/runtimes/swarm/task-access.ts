@@ -13,21 +13,14 @@
 import type Docker from 'dockerode';
 import { LabError } from '../errors.js';
 import { gatewayAddress } from './gateway-address.js';
-import { publishedPort } from './service-task.js';
 import type { NodeEngine, SwarmEngines } from './swarm-engines.js';
+import type { RunningTask } from './task-waits.js';
 
 export type ControlPath = 'gateway' | 'published';
 
 /** `--swarm-control`'s values: `auto` picks by the swarm's size. */
 export const CONTROL_PATHS = ['auto', 'gateway', 'published'] as const;
 export type ControlChoice = (typeof CONTROL_PATHS)[number];
-
-/** A task the swarm reports running. */
-export interface RunningTask {
-  taskId: string;
-  containerId: string;
-  nodeId: string;
-}
 
 /** A running task as the lab drives it. */
 export interface ReachedTask {
@@ -54,16 +47,15 @@ export class TaskAccess {
 
   /** The task's container (on its node's engine) and where the lab reaches its port `target`. */
   async reach(task: RunningTask, target: number, what: string): Promise<ReachedTask> {
+    if (this.path === 'gateway' && task.nodeId !== this.engines.localNodeId) {
+      const node = await this.engines.node(task.nodeId);
+      throw new LabError(`${what} runs on node ${node.hostname}, and the gateway control path reaches the lab's own node only: run with --swarm-control published`);
+    }
     const engine = await this.engines.engineOf(task.nodeId, what);
     const container = engine.docker.getContainer(task.containerId);
-    if (this.path === 'gateway') {
-      if (task.nodeId !== this.engines.localNodeId) {
-        const node = await this.engines.node(task.nodeId);
-        throw new LabError(`${what} runs on node ${node.hostname}, and the gateway control path reaches the lab's own node only: run with --swarm-control published`);
-      }
-      return { engine, container, address: `${await gatewayAddress(task.containerId)}:${target}` };
-    }
-    const port = await publishedPort(task.taskId, target);
+    if (this.path === 'gateway') return { engine, container, address: `${await gatewayAddress(task.containerId)}:${target}` };
+    // Each port is listed twice (IPv4 and IPv6), with the same number.
+    const port = task.ports?.find((p) => p.TargetPort === target && p.PublishMode === 'host')?.PublishedPort;
     if (port === undefined) throw new LabError(`${what}: its task ${task.taskId.slice(0, 12)} publishes no host port for ${target} (was its service made before --swarm-control published?)`);
     const { addr } = await this.engines.node(task.nodeId);
     return { engine, container, address: addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}` };
